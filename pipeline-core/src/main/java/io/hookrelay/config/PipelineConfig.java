@@ -1,0 +1,227 @@
+package io.hookrelay.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.hookrelay.retry.RetrySchedule;
+
+/**
+ * The configuration of every service, read from environment variables (contract §6). The three
+ * services share one namespace of variables, so each setting is declared once, here, with its
+ * default, validation and documentation; a service reads the settings it needs. A bad value stops
+ * the service at start: every bad setting is reported in one message, one line each, shaped
+ * {@code Invalid value X for configuration K: rule}.
+ */
+public final class PipelineConfig {
+
+    public static final Setting<Optional<String>> KAFKA_BOOTSTRAP_SERVERS = new Setting<>(
+            "KAFKA_BOOTSTRAP_SERVERS", null, "host:port[,host:port...]",
+            v -> Optional.of(requireHostPorts(v)),
+            "Kafka cluster to use. Unset: the all-in-one launcher starts an embedded single-node KRaft broker.");
+    public static final Setting<Map<String, String>> API_KEYS = new Setting<>(
+            "WEBHOOKS_API_KEYS", null, "operator=key[,operator2=key2...]",
+            PipelineConfig::parseApiKeys,
+            "API keys, one per operator. Unset in the embedded default: operator `demo` with a generated key, printed at start.");
+    public static final Setting<RetrySchedule> RETRY_SCHEDULE = new Setting<>(
+            "WEBHOOKS_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h", "comma-separated durations such as 5s,5m,2h",
+            RetrySchedule::parse,
+            "Delays between attempts after the first one; one delay topic per distinct delay.");
+    public static final Setting<Duration> HTTP_TIMEOUT = new Setting<>(
+            "WEBHOOKS_HTTP_TIMEOUT", "15s", "a duration such as 15s",
+            v -> positive(Durations.parse(v)),
+            "How long a subscriber has to answer one delivery attempt.");
+    public static final Setting<Boolean> ALLOW_PRIVATE_TARGETS = new Setting<>(
+            "WEBHOOKS_ALLOW_PRIVATE_TARGETS", "false", "true or false",
+            PipelineConfig::parseBoolean,
+            "Allow subscription URLs on private, loopback and link-local addresses (the embedded default sets true).");
+    public static final Setting<Integer> INGEST_HTTP_PORT = port("INGEST_HTTP_PORT", "8080", "ingest-service");
+    public static final Setting<Integer> DISPATCHER_HTTP_PORT = port("DISPATCHER_HTTP_PORT", "8081", "dispatcher-service");
+    public static final Setting<Integer> RETRY_HTTP_PORT = port("RETRY_HTTP_PORT", "8082", "retry-service");
+    public static final Setting<Integer> PARTITIONS = new Setting<>(
+            "WEBHOOKS_PARTITIONS", "6", "a whole number from 1 to 10000",
+            v -> intInRange(v, 1, 10_000),
+            "Partition count of the topics created at start when missing.");
+    public static final Setting<Path> DATA_DIR = new Setting<>(
+            "WEBHOOKS_DATA_DIR", "./data", "a directory path",
+            Path::of,
+            "Where the embedded broker keeps its log and Kafka Streams keeps its local state; kept across restarts.");
+    public static final Setting<Integer> EMBEDDED_KAFKA_PORT = new Setting<>(
+            "WEBHOOKS_EMBEDDED_KAFKA_PORT", "9092", "a port from 1 to 65535",
+            v -> intInRange(v, 1, 65_535),
+            "Port of the embedded broker, when KAFKA_BOOTSTRAP_SERVERS is unset.");
+    public static final Setting<Duration> DEDUPE_WINDOW = new Setting<>(
+            "WEBHOOKS_DEDUPE_WINDOW", "24h", "a duration such as 24h",
+            v -> positive(Durations.parse(v)),
+            "A second event with the same (operator_id, event_id) within this window is dropped as a duplicate.");
+    public static final Setting<Integer> MAX_IN_FLIGHT = new Setting<>(
+            "WEBHOOKS_MAX_IN_FLIGHT", "2000", "a whole number from 1 to 1000000",
+            v -> intInRange(v, 1, 1_000_000),
+            "Deliveries a dispatcher holds in flight at once; past it the dispatcher stops fetching until some complete.");
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_ENDPOINT = new Setting<>(
+            "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "20", "a whole number from 1 to 10000",
+            v -> intInRange(v, 1, 10_000),
+            "Pooled keep-alive connections to one host:port; a slow endpoint queues on its own connections only.");
+
+    /** Every setting, in the order of the configuration reference. */
+    public static final List<Setting<?>> ALL = List.of(KAFKA_BOOTSTRAP_SERVERS, API_KEYS, RETRY_SCHEDULE,
+            HTTP_TIMEOUT, ALLOW_PRIVATE_TARGETS, INGEST_HTTP_PORT, DISPATCHER_HTTP_PORT, RETRY_HTTP_PORT,
+            PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT);
+
+    private final Map<String, Object> values;
+    private final Map<String, String> raw;
+
+    private PipelineConfig(Map<String, Object> values, Map<String, String> raw) {
+        this.values = values;
+        this.raw = raw;
+    }
+
+    /** Reads the process environment. */
+    public static PipelineConfig fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /**
+     * Reads the settings from {@code env}; variables that are not settings are ignored. Empty values
+     * count as unset, as docker-compose passes {@code VAR=} for an unset variable.
+     *
+     * @throws ConfigException naming every bad setting, its value and what was expected
+     */
+    public static PipelineConfig from(Map<String, String> env) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> raw = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        for (Setting<?> s : ALL) {
+            String v = env.get(s.name());
+            if (v == null || v.isBlank()) {
+                v = s.defaultValue();
+            }
+            if (v == null) {
+                continue;
+            }
+            raw.put(s.name(), v);
+            try {
+                values.put(s.name(), s.parse(v));
+            } catch (RuntimeException e) {
+                errors.add("Invalid value " + shown(s, v) + " for configuration " + s.name() + ": "
+                        + e.getMessage() + " (expected " + s.expected() + ")");
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(String.join("\n", errors));
+        }
+        return new PipelineConfig(values, raw);
+    }
+
+    /** A copy with some settings replaced, validated like the original. */
+    public PipelineConfig with(Map<String, String> overrides) {
+        Map<String, String> env = new LinkedHashMap<>(raw);
+        env.putAll(overrides);
+        return from(env);
+    }
+
+    /** The value of a setting; Optional settings without a value come back empty. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        Object v = values.get(setting.name());
+        if (v == null && setting == (Setting<?>) KAFKA_BOOTSTRAP_SERVERS) {
+            return (T) Optional.empty();
+        }
+        if (v == null && setting == (Setting<?>) API_KEYS) {
+            return (T) Map.of();
+        }
+        return (T) v;
+    }
+
+    public String bootstrapServers() {
+        return get(KAFKA_BOOTSTRAP_SERVERS).orElseThrow(() -> new ConfigException(
+                "KAFKA_BOOTSTRAP_SERVERS is unset: start the all-in-one launcher for an embedded broker, or set it"));
+    }
+
+    /** The configuration reference as a Markdown table, generated from the declarations above. */
+    public static String markdownTable() {
+        StringBuilder b = new StringBuilder("| variable | default | expected | meaning |\n|---|---|---|---|\n");
+        for (Setting<?> s : ALL) {
+            b.append("| `").append(s.name()).append("` | ")
+                    .append(s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`").append(" | ")
+                    .append(s.expected()).append(" | ").append(s.doc()).append(" |\n");
+        }
+        return b.toString();
+    }
+
+    private static String shown(Setting<?> s, String v) {
+        // API keys are secrets: never echo them, even in a configuration error.
+        return s == API_KEYS ? "'<" + v.length() + " characters, hidden>'" : "'" + v + "'";
+    }
+
+    private static Setting<Integer> port(String name, String def, String service) {
+        return new Setting<>(name, def, "a port from 0 to 65535 (0: any free port)",
+                v -> intInRange(v, 0, 65_535), "HTTP port of " + service + ".");
+    }
+
+    static int intInRange(String v, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("must be between " + min + " and " + max);
+        }
+        return n;
+    }
+
+    private static Duration positive(Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("must be longer than zero");
+        }
+        return d;
+    }
+
+    private static boolean parseBoolean(String v) {
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("not a boolean");
+    }
+
+    private static String requireHostPorts(String v) {
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            int colon = p.lastIndexOf(':');
+            if (colon <= 0 || colon == p.length() - 1) {
+                throw new IllegalArgumentException("'" + p + "' is not host:port");
+            }
+            intInRange(p.substring(colon + 1), 1, 65_535);
+        }
+        return v;
+    }
+
+    private static Map<String, String> parseApiKeys(String v) {
+        Map<String, String> keyToOperator = new LinkedHashMap<>();
+        for (String part : v.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0 || eq == part.trim().length() - 1) {
+                throw new IllegalArgumentException("each entry must be operator=key");
+            }
+            String operator = part.substring(0, eq).trim();
+            String key = part.substring(eq + 1).trim();
+            if (key.length() < 16) {
+                throw new IllegalArgumentException("the key of operator '" + operator + "' is shorter than 16 characters");
+            }
+            if (keyToOperator.put(key, operator) != null) {
+                throw new IllegalArgumentException("two operators share one key");
+            }
+        }
+        return Collections.unmodifiableMap(keyToOperator);
+    }
+}
