@@ -156,6 +156,11 @@ public final class AllInOne implements AutoCloseable {
         return dispatcher.httpPort();
     }
 
+    /** Deliveries the demo's sample subscriber verified; 0 without the demo. */
+    public long demoDeliveriesVerified() {
+        return demo == null ? 0 : demo.verifiedDeliveries();
+    }
+
     public int retryPort() {
         return retry.httpPort();
     }

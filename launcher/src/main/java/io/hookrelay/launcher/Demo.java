@@ -44,6 +44,7 @@ final class Demo implements AutoCloseable {
     private final String operator;
     private final Clock clock;
     private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong verified = new AtomicLong();
     private volatile String secret;
 
     private Demo(AllInOne all, Clock clock) throws IOException {
@@ -62,6 +63,9 @@ final class Demo implements AutoCloseable {
                 boolean ok = secret != null && id != null && ts != null && sig != null
                         && WebhookSigner.verify(secret, id, Long.parseLong(ts), body, sig);
                 JsonNode payload = Json.MAPPER.readTree(body);
+                if (ok) {
+                    verified.incrementAndGet();
+                }
                 System.out.printf("[demo subscriber] %-26s %s  signature %s%n", payload.path("type").asText(), id,
                         ok ? "verified" : "INVALID");
                 ex.sendResponseHeaders(204, -1);
@@ -158,6 +162,11 @@ final class Demo implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build();
         return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Deliveries the sample subscriber received with a valid signature. */
+    long verifiedDeliveries() {
+        return verified.get();
     }
 
     @Override
