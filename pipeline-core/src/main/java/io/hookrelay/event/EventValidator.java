@@ -221,6 +221,10 @@ public final class EventValidator {
                 }
                 return null;
             }
+            if (!n.isTextual() && field.equals(AMOUNT)) {
+                errors.add(new FieldError(field, "must be a decimal string such as \"125.50\", never a number, got " + n));
+                return null;
+            }
             if (!n.isTextual()) {
                 errors.add(new FieldError(field, "must be a string, got " + describe(n)));
                 return null;

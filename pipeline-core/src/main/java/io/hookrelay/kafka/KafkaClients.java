@@ -28,7 +28,8 @@ public final class KafkaClients {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.toString(deliveryTimeoutMs));
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(Math.min(deliveryTimeoutMs, 30_000)));
+        // Kafka refuses delivery.timeout.ms < linger.ms + request.timeout.ms (5 ms linger above).
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(Math.min(deliveryTimeoutMs - 5, 30_000)));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.toString(Math.min(deliveryTimeoutMs, 10_000)));
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }

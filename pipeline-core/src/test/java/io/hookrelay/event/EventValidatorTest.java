@@ -37,7 +37,7 @@ class EventValidatorTest {
         ValidationResult r = validator.validate(e, null);
         assertThat(r.errors()).extracting(FieldError::field)
                 .containsExactlyInAnyOrder("amount", "currency", "player_ref", "occurred_at");
-        assertThat(r.summary()).contains("amount: must be a string, got a number",
+        assertThat(r.summary()).contains("amount: must be a decimal string such as \"125.50\", never a number, got 125.5",
                 "currency: must be an ISO-4217 code such as EUR or USD, got 'EURO'", "player_ref: is required",
                 "occurred_at: must be an ISO-8601 time with offset");
         assertThat(r.canonical()).isNull();

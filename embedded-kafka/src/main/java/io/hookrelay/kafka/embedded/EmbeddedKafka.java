@@ -84,7 +84,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             try (Writer w = Files.newBufferedWriter(cfg, StandardCharsets.UTF_8)) {
                 p.store(w, "written by hookrelay's embedded broker at every start");
             }
-            format(cfg);
+            // Like the controller port, the cluster id is fixed when the log directory is formatted;
+            // a kept directory must be started with the id it was formatted with.
+            Path clusterIdFile = dataDir.resolve("cluster.id");
+            if (!Files.exists(clusterIdFile)) {
+                Files.writeString(clusterIdFile, Uuid.randomUuid().toString());
+            }
+            format(cfg, Files.readString(clusterIdFile).trim());
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
             server.startup();
             log.info("Embedded Kafka broker ready at localhost:{} (data in {})", port, dataDir.toAbsolutePath());
@@ -122,10 +128,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         return p;
     }
 
-    private static void format(Path cfg) {
+    private static void format(Path cfg, String clusterId) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", cfg.toString(),
+            StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", cfg.toString(),
                     "--ignore-formatted"}, out);
         } catch (Exception e) {
             throw new IllegalStateException("Formatting the embedded broker's log directory failed: "

@@ -1,0 +1,175 @@
+package io.hookrelay.ingest.api;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hookrelay.contract.Json;
+import io.hookrelay.contract.WireHeaders;
+import io.hookrelay.event.EventFields;
+import io.hookrelay.event.EventValidator;
+import io.hookrelay.event.FieldError;
+import io.hookrelay.event.ValidationResult;
+import io.hookrelay.http.ApiError;
+import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.HttpApi;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /v1/events} (contract §5): checks a batch whole, then produces every event to its
+ * family's topic, where the ingest Streams app validates and deduplicates it like any record an
+ * operator produces directly. The batch is all-or-nothing on the way in: one bad event refuses the
+ * batch and nothing is written. On the way out, 202 means Kafka acknowledged every record; any
+ * failed send answers 503 and the caller retries the batch, which event ids make safe.
+ */
+final class EventsEndpoint {
+
+    static final int MAX_BATCH = 500;
+    private static final Logger log = LoggerFactory.getLogger(EventsEndpoint.class);
+
+    private final ApiKeys keys;
+    private final Producer<String, byte[]> producer;
+    private final WriteHealth health;
+    private final EventValidator validator = new EventValidator();
+    private final Counter accepted;
+    private final Counter rejected;
+
+    EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics) {
+        this.keys = keys;
+        this.producer = producer;
+        this.health = health;
+        this.accepted = Counter.builder("hookrelay.ingest.events").tag("outcome", "accepted")
+                .description("Events of POST /v1/events acknowledged by Kafka").register(metrics);
+        this.rejected = Counter.builder("hookrelay.ingest.events").tag("outcome", "rejected")
+                .description("Events of POST /v1/events refused as invalid or as another operator's").register(metrics);
+    }
+
+    void post(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        JsonNode body = JsonBody.read(ctx, JsonBody.EVENTS_LIMIT);
+        List<JsonNode> events = batch(body);
+        List<ValidationResult> results = check(events, operator);
+        // handleAsync: the acknowledgement arrives on the producer's I/O thread, which must not write HTTP responses.
+        ctx.future(() -> produce(results).handleAsync((ignored, failure) -> {
+            if (failure != null) {
+                health.failed();
+                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                log.warn("Kafka did not acknowledge a batch of {} events from operator {}: {}", results.size(), operator,
+                        cause.toString());
+                throw ApiErrors.kafkaUnavailable("Kafka did not acknowledge every event of the batch (" + cause.getMessage()
+                        + "); nothing is accepted: send the same batch again, event ids make the retry safe");
+            }
+            health.succeeded();
+            accepted.increment(results.size());
+            List<String> ids = results.stream().map(r -> r.canonical().get(EventFields.EVENT_ID).asText()).toList();
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("accepted", ids.size());
+            answer.put("event_ids", ids);
+            HttpApi.json(ctx, 202, answer);
+            return null;
+        }));
+    }
+
+    private List<JsonNode> batch(JsonNode body) {
+        if (!body.isArray()) {
+            return List.of(body);
+        }
+        if (body.isEmpty()) {
+            throw new ApiError(400, ApiErrors.INVALID_REQUEST, "The batch is empty; send one event or an array of 1 to "
+                    + MAX_BATCH + " events");
+        }
+        if (body.size() > MAX_BATCH) {
+            rejected.increment(body.size());
+            throw new ApiError(400, ApiErrors.INVALID_REQUEST, "The batch holds " + body.size()
+                    + " events, more than the limit of " + MAX_BATCH + " per request; split it");
+        }
+        List<JsonNode> out = new ArrayList<>(body.size());
+        body.forEach(out::add);
+        return out;
+    }
+
+    /** Validates the whole batch and reports every problem of every event at once. */
+    private List<ValidationResult> check(List<JsonNode> events, String operator) {
+        List<ValidationResult> results = new ArrayList<>(events.size());
+        List<Map<String, Object>> invalid = new ArrayList<>();
+        List<String> invalidText = new ArrayList<>();
+        List<Map<String, Object>> foreign = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            ValidationResult r = validator.validate(events.get(i), null);
+            results.add(r);
+            for (FieldError e : r.errors()) {
+                invalid.add(detail(i, e.field(), e.message()));
+                invalidText.add("[" + i + "] " + e);
+            }
+            JsonNode op = events.get(i).get(EventFields.OPERATOR_ID);
+            if (op != null && op.isTextual() && !op.textValue().equals(operator)) {
+                foreign.add(detail(i, EventFields.OPERATOR_ID, "is '" + op.textValue()
+                        + "', but the API key belongs to operator '" + operator + "'"));
+            }
+        }
+        // Another operator's event is refused before any validation detail: the key may not write it at all.
+        if (!foreign.isEmpty()) {
+            rejected.increment(events.size());
+            throw new ApiError(403, ApiErrors.FORBIDDEN, foreign.size() + " of " + events.size()
+                    + " events name another operator_id than the API key's operator '" + operator
+                    + "'; nothing was accepted", foreign);
+        }
+        if (!invalid.isEmpty()) {
+            rejected.increment(events.size());
+            long bad = results.stream().filter(r -> !r.valid()).count();
+            throw new ApiError(400, ApiErrors.INVALID_EVENT, bad + " of " + events.size()
+                    + " events are invalid, so none was accepted: " + ApiErrors.summarize(invalidText, 3), invalid);
+        }
+        return results;
+    }
+
+    private static Map<String, Object> detail(int index, String field, String message) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("index", index);
+        d.put("field", field);
+        d.put("message", message);
+        return d;
+    }
+
+    /** Sends every event; completes when Kafka has acknowledged all of them, or exceptionally when any failed. */
+    private CompletableFuture<Void> produce(List<ValidationResult> events) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>(events.size());
+        for (ValidationResult r : events) {
+            ObjectNode event = r.canonical();
+            JsonNode key = event.get(r.family().orderingKeyField());
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(r.family().topic(),
+                    key == null ? null : key.asText(), Json.bytes(event));
+            record.headers().add(WireHeaders.CONTENT_TYPE, WireHeaders.APPLICATION_JSON.getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Void> ack = new CompletableFuture<>();
+            acks.add(ack);
+            try {
+                producer.send(record, (metadata, e) -> {
+                    if (e == null) {
+                        ack.complete(null);
+                    } else {
+                        ack.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                ack.completeExceptionally(e);
+            }
+            // A send that fails at once (no metadata within max.block.ms: the cluster is unreachable)
+            // would fail the same way for every following record, each after the same wait.
+            if (ack.isCompletedExceptionally()) {
+                break;
+            }
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+}

@@ -1,0 +1,50 @@
+package io.hookrelay.ingest.api;
+
+import java.time.Clock;
+
+import io.hookrelay.http.ApiKeys;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import io.hookrelay.subscription.SubscriptionPublisher;
+import io.hookrelay.subscription.TargetPolicy;
+import io.javalin.config.RoutesConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * The ingest-service HTTP API of contract §5: {@code POST /v1/events} and the
+ * {@code /v1/subscriptions} resource. It holds no state of its own beyond what Kafka holds, so it
+ * can be served by {@link io.hookrelay.http.HttpApi} with or without the ingest Streams app.
+ */
+public final class IngestApi {
+
+    private final EventsEndpoint events;
+    private final SubscriptionsEndpoint subscriptions;
+    private final WriteHealth health = new WriteHealth();
+
+    /**
+     * @param producer a durable producer; its delivery timeout bounds how long a write waits before 503
+     * @param catalog a started catalog of {@code webhooks.subscriptions}
+     * @param publisher writes through {@code producer} and applies acknowledged writes to {@code catalog}
+     */
+    public IngestApi(ApiKeys keys, Producer<String, byte[]> producer, SubscriptionCatalog catalog,
+                     SubscriptionPublisher publisher, TargetPolicy targets, Clock clock, MeterRegistry metrics) {
+        this.events = new EventsEndpoint(keys, producer, health, metrics);
+        this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health);
+    }
+
+    /** Registers the API's routes; pass as the routes of {@link io.hookrelay.http.HttpApi#start}. */
+    public void routes(RoutesConfig routes) {
+        routes.post("/v1/events", events::post);
+        routes.post("/v1/subscriptions", subscriptions::create);
+        routes.get("/v1/subscriptions", subscriptions::list);
+        routes.get("/v1/subscriptions/{id}", subscriptions::get);
+        routes.get("/v1/subscriptions/{id}/secret", subscriptions::secret);
+        routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
+        routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
+    }
+
+    /** False after a write to Kafka failed, until one succeeds: the producer's health check. */
+    public boolean kafkaWritable() {
+        return health.writable();
+    }
+}

@@ -1,0 +1,251 @@
+package io.hookrelay.ingest.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import io.hookrelay.http.ApiError;
+import io.hookrelay.subscription.EventTypePattern;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.subscription.TargetPolicy;
+
+/**
+ * The body of {@code POST} and {@code PATCH /v1/subscriptions}: the fields a client may set, each
+ * checked, every problem reported at once as {@code {"field", "message"}} details. A create body
+ * needs {@code url} and {@code event_types}; a patch body changes only the fields it names.
+ */
+final class SubscriptionBody {
+
+    static final String URL = "url";
+    static final String EVENT_TYPES = "event_types";
+    static final String FILTER = "filter";
+    static final String DESCRIPTION = "description";
+    static final String ENABLED = "enabled";
+    static final String FILTER_BRAND = "brand_id";
+    static final String FILTER_AFFILIATE = "affiliate_id";
+    static final List<String> WRITABLE = List.of(URL, EVENT_TYPES, FILTER, DESCRIPTION, ENABLED);
+    private static final Set<String> READ_ONLY =
+            Set.of("id", "operator_id", "secret", "disabled_reason", "created_at", "updated_at");
+    /** Why a subscription disabled through the API is disabled, as opposed to the dispatcher's reasons. */
+    static final String DISABLED_BY_API = "disabled through the API";
+    private static final int MAX_URL = 2048;
+    private static final int MAX_DESCRIPTION = 1024;
+    private static final int MAX_FILTER_VALUE = 256;
+
+    private final List<Map<String, String>> errors = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+    private String url;
+    private List<String> eventTypes;
+    private Subscription.Filter filter;
+    private String description;
+    private Boolean enabled;
+
+    private SubscriptionBody() {
+    }
+
+    /** A new subscription from a create body. */
+    static Subscription create(JsonNode body, TargetPolicy targets, String id, String operator, String secret, Instant now) {
+        SubscriptionBody b = read(body, targets);
+        if (body.isObject() && !body.has(URL)) {
+            b.error(URL, "is required");
+        }
+        if (body.isObject() && !body.has(EVENT_TYPES)) {
+            b.error(EVENT_TYPES, "is required; [\"*\"] subscribes to every event type");
+        }
+        b.throwIfInvalid();
+        Subscription.Filter filter = b.filter == null ? Subscription.Filter.NONE : b.filter;
+        boolean enabled = b.enabled == null || b.enabled;
+        return new Subscription(id, operator, b.url, b.eventTypes, filter, b.description, enabled,
+                enabled ? null : DISABLED_BY_API, secret, now, now);
+    }
+
+    /** {@code current} with the fields of a patch body applied. */
+    static Subscription patch(JsonNode body, TargetPolicy targets, Subscription current, Instant now) {
+        SubscriptionBody b = read(body, targets);
+        b.throwIfInvalid();
+        boolean enabled = b.enabled == null ? current.enabled() : b.enabled;
+        String disabledReason;
+        if (enabled) {
+            disabledReason = null;
+        } else {
+            // Keep the dispatcher's reason (gone, failing) when the subscription was already disabled.
+            disabledReason = !current.enabled() && current.disabledReason() != null ? current.disabledReason() : DISABLED_BY_API;
+        }
+        return new Subscription(current.id(), current.operatorId(),
+                b.url != null ? b.url : current.url(),
+                b.eventTypes != null ? b.eventTypes : current.eventTypes(),
+                body.has(FILTER) ? (b.filter == null ? Subscription.Filter.NONE : b.filter) : current.filter(),
+                body.has(DESCRIPTION) ? b.description : current.description(),
+                enabled, disabledReason, current.secret(), current.createdAt(), now);
+    }
+
+    private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {
+        SubscriptionBody b = new SubscriptionBody();
+        if (!body.isObject()) {
+            b.error("(body)", "must be a JSON object, got " + describe(body));
+            return b;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            switch (e.getKey()) {
+                case URL -> b.url(v, targets);
+                case EVENT_TYPES -> b.eventTypes(v);
+                case FILTER -> b.filter(v);
+                case DESCRIPTION -> b.description(v);
+                case ENABLED -> b.enabled(v);
+                default -> b.error(e.getKey(), READ_ONLY.contains(e.getKey())
+                        ? "is set by the service and cannot be written"
+                        : "is not a subscription field; expected " + String.join(", ", WRITABLE));
+            }
+        }
+        return b;
+    }
+
+    private void url(JsonNode v, TargetPolicy targets) {
+        if (!v.isTextual()) {
+            error(URL, "must be a string, got " + describe(v));
+            return;
+        }
+        if (v.textValue().length() > MAX_URL) {
+            error(URL, "is longer than " + MAX_URL + " characters");
+            return;
+        }
+        targets.problem(v.textValue()).ifPresentOrElse(p -> error(URL, p), () -> url = v.textValue());
+    }
+
+    private void eventTypes(JsonNode v) {
+        if (!v.isArray()) {
+            error(EVENT_TYPES, "must be an array of event types such as [\"conversion.ftd\", \"commission.*\"], got "
+                    + describe(v));
+            return;
+        }
+        if (v.isEmpty()) {
+            error(EVENT_TYPES, "must name at least one event type; [\"*\"] subscribes to every event type");
+            return;
+        }
+        Set<String> types = new LinkedHashSet<>();
+        boolean ok = true;
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode t = v.get(i);
+            String field = EVENT_TYPES + "[" + i + "]";
+            if (!t.isTextual()) {
+                error(field, "must be a string, got " + describe(t));
+                ok = false;
+                continue;
+            }
+            var problem = EventTypePattern.problem(t.textValue());
+            if (problem.isPresent()) {
+                error(field, problem.get());
+                ok = false;
+            } else {
+                types.add(t.textValue());
+            }
+        }
+        if (ok) {
+            eventTypes = List.copyOf(types);
+        }
+    }
+
+    private void filter(JsonNode v) {
+        if (v.isNull()) {
+            filter = null;
+            return;
+        }
+        if (!v.isObject()) {
+            error(FILTER, "must be an object such as {\"brand_id\": [\"b1\"], \"affiliate_id\": [\"a1\"]}, got "
+                    + describe(v));
+            return;
+        }
+        List<String> brands = List.of();
+        List<String> affiliates = List.of();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            switch (e.getKey()) {
+                case FILTER_BRAND -> brands = strings(FILTER + "." + FILTER_BRAND, e.getValue());
+                case FILTER_AFFILIATE -> affiliates = strings(FILTER + "." + FILTER_AFFILIATE, e.getValue());
+                default -> error(FILTER + "." + e.getKey(), "is not a filter; expected " + FILTER_BRAND + " or "
+                        + FILTER_AFFILIATE);
+            }
+        }
+        filter = new Subscription.Filter(brands, affiliates);
+    }
+
+    /** A list of non-empty strings; null means no restriction. */
+    private List<String> strings(String field, JsonNode v) {
+        if (v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            error(field, "must be an array of strings, got " + describe(v));
+            return List.of();
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode s = v.get(i);
+            if (!s.isTextual() || s.textValue().isBlank()) {
+                error(field + "[" + i + "]", "must be a non-empty string, got " + describe(s));
+            } else if (s.textValue().length() > MAX_FILTER_VALUE) {
+                error(field + "[" + i + "]", "is longer than " + MAX_FILTER_VALUE + " characters");
+            } else {
+                out.add(s.textValue());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private void description(JsonNode v) {
+        if (v.isNull()) {
+            description = null;
+        } else if (!v.isTextual()) {
+            error(DESCRIPTION, "must be a string, got " + describe(v));
+        } else if (v.textValue().length() > MAX_DESCRIPTION) {
+            error(DESCRIPTION, "is longer than " + MAX_DESCRIPTION + " characters");
+        } else {
+            description = v.textValue();
+        }
+    }
+
+    private void enabled(JsonNode v) {
+        if (!v.isBoolean()) {
+            error(ENABLED, "must be true or false, got " + describe(v));
+        } else {
+            enabled = v.booleanValue();
+        }
+    }
+
+    private void error(String field, String message) {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("field", field);
+        d.put("message", message);
+        errors.add(d);
+        problems.add(field + ": " + message);
+    }
+
+    private void throwIfInvalid() {
+        if (!errors.isEmpty()) {
+            throw new ApiError(400, ApiErrors.INVALID_SUBSCRIPTION, "The subscription is invalid: "
+                    + ApiErrors.summarize(problems, 3), errors);
+        }
+    }
+
+    private static String describe(JsonNode n) {
+        JsonNodeType t = n.getNodeType();
+        return switch (t) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            default -> t.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

@@ -1,0 +1,135 @@
+package io.hookrelay.ingest.api;
+
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hookrelay.contract.Topics;
+import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.HttpApi;
+import io.hookrelay.subscription.Secrets;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import io.hookrelay.subscription.SubscriptionPublisher;
+import io.hookrelay.subscription.TargetPolicy;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /v1/subscriptions} (contract §5). Kafka is the only store: reads come from this process's
+ * catalog of {@code webhooks.subscriptions}, writes go to that topic and are answered once Kafka
+ * acknowledged them. A key sees only its operator's subscriptions; another operator's id answers
+ * 404, exactly like an id that does not exist. Secrets appear in the create answer and on
+ * {@code GET /v1/subscriptions/{id}/secret} only.
+ */
+final class SubscriptionsEndpoint {
+
+    private static final Logger log = LoggerFactory.getLogger(SubscriptionsEndpoint.class);
+    private static final Comparator<Subscription> NEWEST_FIRST = Comparator
+            .comparing(Subscription::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
+            .thenComparing(Subscription::id);
+
+    private final ApiKeys keys;
+    private final SubscriptionCatalog catalog;
+    private final SubscriptionPublisher publisher;
+    private final TargetPolicy targets;
+    private final Clock clock;
+    private final WriteHealth health;
+
+    SubscriptionsEndpoint(ApiKeys keys, SubscriptionCatalog catalog, SubscriptionPublisher publisher,
+                          TargetPolicy targets, Clock clock, WriteHealth health) {
+        this.keys = keys;
+        this.catalog = catalog;
+        this.publisher = publisher;
+        this.targets = targets;
+        this.clock = clock;
+        this.health = health;
+    }
+
+    void create(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        JsonNode body = JsonBody.read(ctx, JsonBody.SUBSCRIPTION_LIMIT);
+        Subscription s = SubscriptionBody.create(body, targets, Secrets.newSubscriptionId(), operator,
+                Secrets.newSecret(), clock.instant());
+        write(ctx, "create", s.id(), publisher.put(s), saved -> {
+            log.info("Operator {} created subscription {}", operator, saved);
+            HttpApi.json(ctx, 201, saved);
+        });
+    }
+
+    void list(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        requireLoaded();
+        List<Subscription> data = catalog.forOperator(operator).stream()
+                .sorted(NEWEST_FIRST).map(Subscription::withoutSecret).toList();
+        HttpApi.json(ctx, 200, Map.of("data", data));
+    }
+
+    void get(Context ctx) {
+        HttpApi.json(ctx, 200, owned(ctx, keys.operatorOf(ctx)).withoutSecret());
+    }
+
+    void secret(Context ctx) {
+        HttpApi.json(ctx, 200, Map.of("secret", owned(ctx, keys.operatorOf(ctx)).secret()));
+    }
+
+    void patch(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        Subscription current = owned(ctx, operator);
+        JsonNode body = JsonBody.read(ctx, JsonBody.SUBSCRIPTION_LIMIT);
+        Subscription changed = SubscriptionBody.patch(body, targets, current, clock.instant());
+        write(ctx, "change", current.id(), publisher.put(changed), saved -> {
+            log.info("Operator {} changed subscription {}", operator, saved);
+            HttpApi.json(ctx, 200, saved.withoutSecret());
+        });
+    }
+
+    void delete(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        Subscription current = owned(ctx, operator);
+        write(ctx, "delete", current.id(), publisher.delete(current.id()), ignored -> {
+            log.info("Operator {} deleted subscription {}", operator, current.id());
+            ctx.status(204);
+        });
+    }
+
+    /** The subscription named by the path, if the key's operator owns it. */
+    private Subscription owned(Context ctx, String operator) {
+        requireLoaded();
+        String id = ctx.pathParam("id");
+        return catalog.get(id).filter(s -> s.operatorId().equals(operator))
+                .orElseThrow(() -> ApiErrors.subscriptionNotFound(id));
+    }
+
+    private void requireLoaded() {
+        // Before the catalog has read the whole topic, a 404 or a short list would be a lie.
+        if (!catalog.isCaughtUp()) {
+            throw ApiErrors.kafkaUnavailable("The subscriptions are still loading from " + Topics.SUBSCRIPTIONS
+                    + "; retry in a few seconds");
+        }
+    }
+
+    /** Answers with {@code then} once Kafka acknowledged the write, or 503 when it did not. */
+    private <T> void write(Context ctx, String what, String id, CompletableFuture<T> ack, Consumer<T> then) {
+        // handleAsync: the acknowledgement arrives on the producer's I/O thread, which must not write HTTP responses.
+        ctx.future(() -> ack.handleAsync((value, failure) -> {
+            if (failure != null) {
+                health.failed();
+                Throwable cause = failure.getCause() != null && failure instanceof CompletionException
+                        ? failure.getCause() : failure;
+                log.warn("Kafka did not acknowledge the {} of subscription {}: {}", what, id, cause.toString());
+                throw ApiErrors.kafkaUnavailable("Kafka did not acknowledge the " + what + " of subscription " + id
+                        + " on " + Topics.SUBSCRIPTIONS + " (" + cause.getMessage() + "); retry the request");
+            }
+            health.succeeded();
+            then.accept(value);
+            return null;
+        }));
+    }
+}

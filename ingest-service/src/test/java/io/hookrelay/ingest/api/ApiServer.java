@@ -1,0 +1,97 @@
+package io.hookrelay.ingest.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.HttpApi;
+import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import io.hookrelay.subscription.SubscriptionPublisher;
+import io.hookrelay.subscription.TargetPolicy;
+import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/** The ingest API alone (no Streams app) on a free port, wired to a real broker as the service wires it. */
+final class ApiServer implements AutoCloseable {
+
+    static final String OPERATOR_A = "op-a";
+    static final String OPERATOR_B = "op-b";
+    static final String KEY_A = "key-a-0123456789abcdef";
+    static final String KEY_B = "key-b-0123456789abcdef";
+    static final Map<String, String> KEYS = Map.of(KEY_A, OPERATOR_A, KEY_B, OPERATOR_B);
+
+    final KafkaProducer<String, byte[]> producer;
+    final SubscriptionCatalog catalog;
+    final IngestApi api;
+    final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Javalin http;
+
+    private ApiServer(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs) {
+        producer = KafkaClients.durableProducer(bootstrap, "ingest-api-test", deliveryTimeoutMs);
+        catalog = new SubscriptionCatalog(bootstrap, "ingest-api-test-catalog").start();
+        api = new IngestApi(new ApiKeys(KEYS), producer, catalog, new SubscriptionPublisher(producer, catalog),
+                new TargetPolicy(allowPrivate), new TickingClock(), metrics);
+        Map<String, Supplier<Boolean>> health = Map.of("kafka-producer", api::kafkaWritable,
+                "subscriptions", catalog::isConnected);
+        http = HttpApi.start("ingest-service", 0, health, metrics, api::routes);
+    }
+
+    /** Starts the API and waits until its subscription catalog has loaded the topic. */
+    static ApiServer start(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs) throws InterruptedException {
+        ApiServer s = new ApiServer(bootstrap, allowPrivate, deliveryTimeoutMs);
+        if (!s.catalog.awaitCaughtUp(Duration.ofSeconds(30))) {
+            s.close();
+            throw new IllegalStateException("The subscription catalog did not load within 30 s");
+        }
+        return s;
+    }
+
+    /** Starts the API without waiting for Kafka, for brokers that are not there. */
+    static ApiServer startUnchecked(String bootstrap, int deliveryTimeoutMs) {
+        return new ApiServer(bootstrap, false, deliveryTimeoutMs);
+    }
+
+    ApiClient client() {
+        return new ApiClient(http.port());
+    }
+
+    int port() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        http.stop();
+        producer.close(Duration.ofSeconds(2));
+        catalog.close();
+    }
+
+    /** A clock one second further on at every reading, so creation times are distinct and ordered. */
+    static final class TickingClock extends Clock {
+        private final AtomicLong seconds = new AtomicLong(Instant.parse("2026-11-27T10:00:00Z").getEpochSecond());
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochSecond(seconds.getAndIncrement());
+        }
+    }
+}

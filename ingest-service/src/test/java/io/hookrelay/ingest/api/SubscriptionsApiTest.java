@@ -1,0 +1,273 @@
+package io.hookrelay.ingest.api;
+
+import static io.hookrelay.ingest.api.ApiServer.KEY_A;
+import static io.hookrelay.ingest.api.ApiServer.KEY_B;
+import static io.hookrelay.ingest.api.ApiServer.OPERATOR_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hookrelay.contract.Json;
+import io.hookrelay.contract.Topics;
+import io.hookrelay.testing.KafkaTestClient;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SubscriptionsApiTest {
+
+    /** A public address (TEST-NET-3): passes the private-address rule without a DNS lookup. */
+    private static final String PUBLIC_URL = "https://203.0.113.10/hooks/hookrelay";
+
+    private static ApiServer server;
+    private static ApiServer allowingPrivate;
+    private static ApiClient client;
+    private static KafkaTestClient kafka;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String bootstrap = TestKafka.bootstrap();
+        server = ApiServer.start(bootstrap, false, 10_000);
+        allowingPrivate = ApiServer.start(bootstrap, true, 10_000);
+        client = server.client();
+        kafka = new KafkaTestClient(bootstrap);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+        allowingPrivate.close();
+        server.close();
+    }
+
+    private static Map<String, Object> body(String url, List<String> eventTypes) {
+        return Map.of("url", url, "event_types", eventTypes,
+                "filter", Map.of("brand_id", List.of("brand-1"), "affiliate_id", List.of()),
+                "description", "CRM hook", "enabled", true);
+    }
+
+    @Test
+    void createsASubscriptionWithItsSecretOnTheTopic() {
+        ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A,
+                body(PUBLIC_URL, List.of("conversion.ftd", "commission.*")));
+
+        assertThat(r.status()).isEqualTo(201);
+        JsonNode s = r.json();
+        String id = s.get("id").asText();
+        String secret = s.get("secret").asText();
+        assertThat(id).startsWith("sub_");
+        assertThat(secret).startsWith("whsec_");
+        assertThat(Base64.getDecoder().decode(secret.substring("whsec_".length()))).hasSize(32);
+        assertThat(s.get("operator_id").asText()).isEqualTo(OPERATOR_A);
+        assertThat(s.get("url").asText()).isEqualTo(PUBLIC_URL);
+        assertThat(s.get("event_types")).extracting(JsonNode::asText).containsExactly("conversion.ftd", "commission.*");
+        assertThat(s.at("/filter/brand_id/0").asText()).isEqualTo("brand-1");
+        assertThat(s.get("description").asText()).isEqualTo("CRM hook");
+        assertThat(s.get("enabled").asBoolean()).isTrue();
+        assertThat(s.has("created_at")).isTrue();
+
+        ConsumerRecord<String, byte[]> rec = lastRecordOf(id, x -> x != null);
+        JsonNode stored = parse(rec.value());
+        assertThat(stored.get("secret").asText()).isEqualTo(secret);
+        assertThat(stored.get("url").asText()).isEqualTo(PUBLIC_URL);
+    }
+
+    @Test
+    void listAndGetHideTheSecretWhichHasItsOwnEndpoint() {
+        String older = create(KEY_A, PUBLIC_URL).get("id").asText();
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+        String newer = created.get("id").asText();
+
+        ApiClient.Response list = client.get("/v1/subscriptions", KEY_A);
+        assertThat(list.status()).isEqualTo(200);
+        List<String> ids = ids(list);
+        assertThat(ids).containsSubsequence(newer, older);
+        list.json().get("data").forEach(s -> assertThat(s.has("secret")).isFalse());
+
+        ApiClient.Response get = client.get("/v1/subscriptions/" + newer, KEY_A);
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.json().get("id").asText()).isEqualTo(newer);
+        assertThat(get.json().has("secret")).isFalse();
+        assertThat(get.text()).doesNotContain("whsec_");
+
+        ApiClient.Response secret = client.get("/v1/subscriptions/" + newer + "/secret", KEY_A);
+        assertThat(secret.status()).isEqualTo(200);
+        assertThat(secret.json().get("secret").asText()).isEqualTo(created.get("secret").asText());
+    }
+
+    @Test
+    void patchesOnlyTheFieldsItNames() {
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+        String id = created.get("id").asText();
+
+        ApiClient.Response disable = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("enabled", false, "event_types", List.of("*")));
+        assertThat(disable.status()).isEqualTo(200);
+        assertThat(disable.json().get("enabled").asBoolean()).isFalse();
+        assertThat(disable.json().get("disabled_reason").asText()).isEqualTo("disabled through the API");
+        assertThat(disable.json().get("event_types")).extracting(JsonNode::asText).containsExactly("*");
+        assertThat(disable.json().get("url").asText()).isEqualTo(PUBLIC_URL);
+        assertThat(disable.json().get("description").asText()).isEqualTo("CRM hook");
+        assertThat(disable.json().has("secret")).isFalse();
+
+        ApiClient.Response enable = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("enabled", true, "description", "renamed"));
+        assertThat(enable.status()).isEqualTo(200);
+        assertThat(enable.json().get("enabled").asBoolean()).isTrue();
+        assertThat(enable.json().has("disabled_reason")).isFalse();
+        assertThat(enable.json().get("description").asText()).isEqualTo("renamed");
+        assertThat(enable.json().get("event_types")).extracting(JsonNode::asText).containsExactly("*");
+        assertThat(enable.json().get("created_at").asText()).isEqualTo(created.get("created_at").asText());
+
+        JsonNode stored = parse(lastRecordOf(id, v -> v != null && parse(v).path("description").asText().equals("renamed"))
+                .value());
+        assertThat(stored.get("secret").asText()).isEqualTo(created.get("secret").asText());
+        assertThat(stored.get("enabled").asBoolean()).isTrue();
+
+        ApiClient.Response bad = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("event_types", List.of()));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.error()).isEqualTo("invalid_subscription");
+        assertThat(bad.details().get(0).get("field").asText()).isEqualTo("event_types");
+    }
+
+    @Test
+    void deletesWithATombstone() {
+        String id = create(KEY_A, PUBLIC_URL).get("id").asText();
+
+        ApiClient.Response r = client.delete("/v1/subscriptions/" + id, KEY_A);
+
+        assertThat(r.status()).isEqualTo(204);
+        assertThat(r.text()).isEmpty();
+        assertThat(lastRecordOf(id, v -> v == null).value()).isNull();
+        ApiClient.Response after = client.get("/v1/subscriptions/" + id, KEY_A);
+        assertThat(after.status()).isEqualTo(404);
+        assertThat(after.error()).isEqualTo("not_found");
+        assertThat(after.message()).contains(id);
+        assertThat(ids(client.get("/v1/subscriptions", KEY_A))).doesNotContain(id);
+    }
+
+    @Test
+    void refusesPrivateTargetsUnlessAllowed() {
+        ApiClient.Response refused = client.postJson("/v1/subscriptions", KEY_A,
+                body("http://127.0.0.1:9999/hook", List.of("*")));
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.error()).isEqualTo("invalid_subscription");
+        assertThat(refused.details()).hasSize(1);
+        assertThat(refused.details().get(0).get("field").asText()).isEqualTo("url");
+        assertThat(refused.details().get(0).get("message").asText())
+                .contains("127.0.0.1", "WEBHOOKS_ALLOW_PRIVATE_TARGETS=true");
+
+        ApiClient.Response ftp = client.postJson("/v1/subscriptions", KEY_A, body("ftp://203.0.113.10/x", List.of("*")));
+        assertThat(ftp.status()).isEqualTo(400);
+        assertThat(ftp.details().get(0).get("message").asText()).contains("http or https");
+
+        ApiClient.Response allowed = allowingPrivate.client().postJson("/v1/subscriptions", KEY_A,
+                body("http://127.0.0.1:9999/hook", List.of("*")));
+        assertThat(allowed.status()).isEqualTo(201);
+        assertThat(allowed.json().get("url").asText()).isEqualTo("http://127.0.0.1:9999/hook");
+    }
+
+    @Test
+    void refusesInvalidFieldsNamingEachOne() {
+        ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, Map.of(
+                "url", PUBLIC_URL,
+                "event_types", List.of("conversion.ftd", "conversion.refund"),
+                "filter", Map.of("brand_id", List.of(7), "country", List.of("DE")),
+                "secret", "whsec_mine",
+                "colour", "blue"));
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_subscription");
+        assertThat(r.message()).contains("The subscription is invalid");
+        assertThat(fields(r)).containsExactlyInAnyOrder("event_types[1]", "filter.brand_id[0]", "filter.country",
+                "secret", "colour");
+        assertThat(message(r, "event_types[1]")).contains("'conversion.refund'", "conversion.*");
+        assertThat(message(r, "secret")).contains("set by the service");
+        assertThat(message(r, "colour")).contains("not a subscription field");
+
+        ApiClient.Response missing = client.postJson("/v1/subscriptions", KEY_A, Map.of("description", "x"));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(fields(missing)).containsExactlyInAnyOrder("url", "event_types");
+
+        ApiClient.Response notJson = client.send("POST", "/v1/subscriptions", KEY_A, "text/plain", "{}".getBytes());
+        assertThat(notJson.status()).isEqualTo(415);
+    }
+
+    @Test
+    void anotherOperatorsSubscriptionIsNotFound() {
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+        String id = created.get("id").asText();
+        String path = "/v1/subscriptions/" + id;
+
+        for (ApiClient.Response r : List.of(client.get(path, KEY_B), client.get(path + "/secret", KEY_B),
+                client.patchJson(path, KEY_B, Map.of("enabled", false)), client.delete(path, KEY_B))) {
+            assertThat(r.status()).isEqualTo(404);
+            assertThat(r.error()).isEqualTo("not_found");
+            assertThat(r.text()).doesNotContain("whsec_");
+        }
+        assertThat(ids(client.get("/v1/subscriptions", KEY_B))).doesNotContain(id);
+
+        // B's attempts changed nothing.
+        ApiClient.Response own = client.get(path, KEY_A);
+        assertThat(own.status()).isEqualTo(200);
+        assertThat(own.json().get("enabled").asBoolean()).isTrue();
+        assertThat(client.get("/v1/subscriptions/sub_doesnotexist", KEY_B).status()).isEqualTo(404);
+    }
+
+    private static JsonNode create(String key, String url) {
+        ApiClient.Response r = client.postJson("/v1/subscriptions", key, body(url, List.of("*")));
+        assertThat(r.status()).isEqualTo(201);
+        return r.json();
+    }
+
+    private static List<String> ids(ApiClient.Response list) {
+        assertThat(list.status()).isEqualTo(200);
+        return list.json().get("data").findValuesAsText("id");
+    }
+
+    private static List<String> fields(ApiClient.Response r) {
+        return r.details().findValuesAsText("field");
+    }
+
+    private static String message(ApiClient.Response r, String field) {
+        for (JsonNode d : r.details()) {
+            if (d.get("field").asText().equals(field)) {
+                return d.get("message").asText();
+            }
+        }
+        throw new AssertionError("no detail for " + field + " in " + r.text());
+    }
+
+    /** The latest record of subscription {@code id} on the topic, once its value satisfies {@code value}. */
+    private static ConsumerRecord<String, byte[]> lastRecordOf(String id, java.util.function.Predicate<byte[]> value) {
+        List<ConsumerRecord<String, byte[]>> records = kafka.readUntil(Topics.SUBSCRIPTIONS,
+                l -> last(l, id) != null && value.test(last(l, id).value()), Duration.ofSeconds(30));
+        ConsumerRecord<String, byte[]> rec = last(records, id);
+        assertThat(rec).as("record of " + id).isNotNull();
+        assertThat(value.test(rec.value())).as("latest record of " + id).isTrue();
+        return rec;
+    }
+
+    private static ConsumerRecord<String, byte[]> last(List<ConsumerRecord<String, byte[]>> records, String id) {
+        ConsumerRecord<String, byte[]> out = null;
+        for (ConsumerRecord<String, byte[]> r : records) {
+            if (id.equals(r.key())) {
+                out = r;
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        try {
+            return Json.tree(bytes);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
