@@ -1,0 +1,126 @@
+package io.hookrelay.ingest.stream;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.hookrelay.contract.Json;
+import io.hookrelay.contract.WireHeaders;
+import io.hookrelay.event.EventFamily;
+import io.hookrelay.schemas.AvroDecodingException;
+import io.hookrelay.schemas.AvroEvents;
+import io.hookrelay.schemas.DecodedEvent;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Turns the value of a record on {@code events.<family>} into event JSON for the validator: JSON
+ * when the record says {@code content-type: application/json}, Avro single-object encoding
+ * otherwise (contract §2). Says exactly what is wrong with bytes it cannot read.
+ */
+final class EventDecoder {
+
+    /** Characters of a bad token that a parse error quotes; the validator quotes bad values the same way. */
+    static final int MAX_QUOTED_TOKEN_CHARS = 40;
+    private static final ObjectReader JSON = jsonReader();
+
+    private EventDecoder() {
+    }
+
+    /**
+     * @param topicFamily the family of the topic the record was produced to
+     * @throws UnreadableEvent with the reason, worded for the {@code webhooks.error} header
+     */
+    static JsonNode decode(byte[] value, Headers headers, EventFamily topicFamily) throws UnreadableEvent {
+        if (value == null) {
+            throw new UnreadableEvent("the record has no value (a null value or tombstone is not an event)");
+        }
+        return isJson(headers) ? json(value) : avro(value, topicFamily);
+    }
+
+    /**
+     * Header name and media type are compared ignoring case and parameters, as HTTP does, since
+     * operators copy these from their HTTP clients: {@code Content-Type: application/json; charset=utf-8}
+     * is JSON too.
+     */
+    static boolean isJson(Headers headers) {
+        String contentType = null;
+        for (Header h : headers) {
+            if (h.key().equalsIgnoreCase(WireHeaders.CONTENT_TYPE) && h.value() != null) {
+                contentType = new String(h.value(), StandardCharsets.UTF_8);
+            }
+        }
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String mediaType = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+        return mediaType.trim().toLowerCase(Locale.ROOT).equals(WireHeaders.APPLICATION_JSON);
+    }
+
+    private static JsonNode json(byte[] value) throws UnreadableEvent {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(value);
+        } catch (JsonProcessingException e) {
+            // The original message leaves out Jackson's source excerpt: the header and the log
+            // name the problem and where it is, not the payload.
+            throw new UnreadableEvent("invalid JSON: " + e.getOriginalMessage() + at(e.getLocation()));
+        } catch (IOException e) {
+            throw new UnreadableEvent("invalid JSON: " + e.getMessage());
+        }
+        if (tree == null || tree.isMissingNode()) {
+            throw new UnreadableEvent("invalid JSON: the record is empty");
+        }
+        return tree;
+    }
+
+    private static JsonNode avro(byte[] value, EventFamily topicFamily) throws UnreadableEvent {
+        DecodedEvent decoded;
+        try {
+            decoded = AvroEvents.decode(value);
+        } catch (AvroDecodingException e) {
+            throw new UnreadableEvent(e.getMessage());
+        }
+        if (!decoded.family().equals(topicFamily.wireName())) {
+            throw new UnreadableEvent("an Avro " + decoded.family() + " event cannot be produced to "
+                    + topicFamily.topic() + "; produce it to " + EventFamily.ofWireName(decoded.family())
+                            .map(EventFamily::topic).orElse("its own family's topic"));
+        }
+        return decoded.json();
+    }
+
+    private static ObjectReader jsonReader() {
+        // A copy, so the shared mapper keeps its settings. Jackson quotes up to 256 characters of a
+        // bad token; the reason goes to logs, where payloads do not belong, so quote fewer.
+        ObjectMapper mapper = Json.MAPPER.copy();
+        mapper.getFactory().setErrorReportConfiguration(
+                ErrorReportConfiguration.builder().maxErrorTokenLength(MAX_QUOTED_TOKEN_CHARS).build());
+        // Two events in one record would otherwise pass as the first one, the second silently lost.
+        return mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    private static String at(JsonLocation location) {
+        if (location == null || location.getLineNr() < 0) {
+            return "";
+        }
+        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    /** A record whose value is not an event in either accepted encoding. Retrying cannot help. */
+    static final class UnreadableEvent extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        UnreadableEvent(String reason) {
+            super(reason);
+        }
+    }
+}

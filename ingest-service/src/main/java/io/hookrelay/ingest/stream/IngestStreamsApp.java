@@ -1,0 +1,99 @@
+package io.hookrelay.ingest.stream;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+
+import io.hookrelay.config.PipelineConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka Streams application of ingest-service: validates every record on {@code events.*},
+ * drops repeated (operator_id, event_id) pairs within the dedupe window, writes canonical events to
+ * {@code webhooks.accepted} and everything it refuses to {@code events.rejected} (contract §1, §2).
+ */
+public final class IngestStreamsApp implements AutoCloseable {
+
+    /** Also the prefix of the app's internal topics, so it is a wire name: changing it loses dedupe state. */
+    static final String APPLICATION_ID = "hookrelay-ingest";
+
+    /**
+     * The largest record the app's producer sends (its {@code max.request.size}, the Kafka default),
+     * set explicitly because {@link Rejection} keeps rejections under it.
+     */
+    static final int MAX_RECORD_BYTES = 1_048_576;
+
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger log = LoggerFactory.getLogger(IngestStreamsApp.class);
+
+    private final KafkaStreams streams;
+
+    private IngestStreamsApp(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Builds and starts the Streams app; returns at once (state becomes RUNNING shortly). */
+    public static IngestStreamsApp start(PipelineConfig config, Clock clock) {
+        Duration window = config.get(PipelineConfig.DEDUPE_WINDOW);
+        KafkaStreams streams = new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES), properties(config));
+        streams.setStateListener((now, before) -> log.info("Ingest streams app state {} -> {}", before, now));
+        // A thread dies only on an error the topology did not expect (poison input is rejected, not
+        // thrown). Restarting the thread would replay the same record into the same error, so the
+        // client stops and /health reports it.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Ingest streams app stops after an unexpected error; it stays down until restarted", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        log.info("Ingest streams app starting: application.id={} dedupe window={} bootstrap={}",
+                APPLICATION_ID, window, config.bootstrapServers());
+        return new IngestStreamsApp(streams);
+    }
+
+    /** True in state RUNNING only; a rebalancing app is not processing, so it does not count. */
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Closes the app cleanly, committing what it has processed; waits at most 10 s. Safe to call twice. */
+    @Override
+    public void close() {
+        // Leaving the group hands the partitions over at once. Streams' default is to stay, so a
+        // restarted app would wait out the old member's session timeout (45 s) before processing.
+        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        if (!streams.close(options)) {
+            log.warn("Ingest streams app did not close within {}; uncommitted work will be redone at the next start",
+                    CLOSE_TIMEOUT);
+        }
+    }
+
+    static Properties properties(PipelineConfig config) {
+        Path stateDir = config.get(PipelineConfig.DATA_DIR).resolve("streams").resolve("ingest");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        // The dedupe store's changelog, the consumer offsets and both outputs commit in one
+        // transaction: a crash can neither lose an accepted event nor let its duplicate through.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Under exactly-once, output is visible to read_committed consumers only at commit, so the
+        // commit interval (ms) is the floor of ingest latency.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // -1: the broker's default replication factor, so one setting serves a laptop and a cluster.
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_RECORD_BYTES);
+        return p;
+    }
+}
