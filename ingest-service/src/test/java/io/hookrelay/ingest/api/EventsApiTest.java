@@ -196,7 +196,7 @@ class EventsApiTest {
         List<String> details = new ArrayList<>();
         r.details().forEach(d -> details.add(d.get("index").asInt() + " " + d.get("field").asText()));
         assertThat(details).containsExactlyInAnyOrder("1 amount", "3 status", "3 shoe_size");
-        assertThat(detail(r, 1, "amount").get("message").asText()).contains("must be a string");
+        assertThat(detail(r, 1, "amount").get("message").asText()).contains("must be a decimal string such as \"125.50\", never a number");
         assertThat(detail(r, 3, "status").get("message").asText()).contains("pending", "approved");
         assertThat(detail(r, 3, "shoe_size").get("message").asText()).contains("not a field of kyc events");
         assertNeverWritten(Topics.EVENTS_CONVERSION, ids.get(0), ids.get(1));
