@@ -11,7 +11,6 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.config.Setting;
 import org.junit.jupiter.api.Test;
@@ -36,9 +35,17 @@ class ReadmeAndComposeTest {
         assertThat(Files.readString(ROOT.resolve(".ci/run"))).contains("\nmvn verify\n");
     }
 
+    /** SnakeYAML (under Jackson's YAML module) resolves the {@code <<} merge keys the file uses. */
+    private static JsonNode compose() throws Exception {
+        try (var in = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+            Object tree = new org.yaml.snakeyaml.Yaml().load(in);
+            return new ObjectMapper().valueToTree(tree);
+        }
+    }
+
     @Test
     void composeSetsOnlyVariablesTheCodeReads() throws Exception {
-        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("docker-compose.yml").toFile());
+        JsonNode compose = compose();
         Set<String> known = PipelineConfig.ALL.stream().map(Setting::name).collect(Collectors.toSet());
         List<String> services = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
@@ -59,7 +66,7 @@ class ReadmeAndComposeTest {
 
     @Test
     void composeGivesEveryServiceTheBrokerAndItsPort() throws Exception {
-        JsonNode compose = new ObjectMapper(new YAMLFactory()).readTree(ROOT.resolve("docker-compose.yml").toFile());
+        JsonNode compose = compose();
         JsonNode services = compose.get("services");
         assertThat(services.get("ingest").get("environment").get("INGEST_HTTP_PORT").asText()).isEqualTo("8080");
         assertThat(services.get("dispatcher").get("environment").get("DISPATCHER_HTTP_PORT").asText()).isEqualTo("8081");
