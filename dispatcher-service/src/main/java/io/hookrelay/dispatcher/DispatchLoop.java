@@ -1,0 +1,249 @@
+package io.hookrelay.dispatcher;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.hookrelay.contract.Topics;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dispatcher's one consumer thread on {@code webhooks.accepted}. It never waits for HTTP: it
+ * hands each record to the {@link EventDispatcher}, notes it in the {@link OffsetTracker}, and
+ * commits, from this thread only (a KafkaConsumer is not thread-safe), the prefix of records whose
+ * outcomes are durable. Past {@code maxInFlight} deliveries it pauses every partition and resumes
+ * once below, so memory stays bounded however slow the subscribers are.
+ */
+final class DispatchLoop implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    /** Async commits at most this often (ms): each one is a broker round trip. */
+    private static final long COMMIT_INTERVAL_MS = 200;
+    /** The loop counts as stuck when it has not polled for this long (ns). */
+    private static final long STALE_POLL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Properties consumerProps;
+    private final SubscriptionCatalog catalog;
+    private final EventDispatcher dispatcher;
+    private final DispatcherMetrics metrics;
+    private final int maxInFlight;
+    private final Duration drainTimeout;
+    private final OffsetTracker tracker = new OffsetTracker();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private volatile boolean connected;
+    private volatile long lastPollNanos = System.nanoTime();
+    private KafkaConsumer<String, byte[]> consumer;
+    private boolean paused;
+    private boolean draining;
+    private long lastCommitMs;
+    private long lastConnectionCheckMs;
+
+    DispatchLoop(Properties consumerProps, SubscriptionCatalog catalog, EventDispatcher dispatcher,
+                 DispatcherMetrics metrics, int maxInFlight, Duration drainTimeout) {
+        this.consumerProps = consumerProps;
+        this.catalog = catalog;
+        this.dispatcher = dispatcher;
+        this.metrics = metrics;
+        this.maxInFlight = maxInFlight;
+        this.drainTimeout = drainTimeout;
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (!awaitCatalog()) {
+                return;
+            }
+            consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(Topics.ACCEPTED), new Rebalance());
+            while (running) {
+                commitAsync();
+                applyBackpressure();
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    OffsetTracker.Pending p = tracker.track(new TopicPartition(r.topic(), r.partition()), r.offset());
+                    dispatcher.dispatch(r).whenComplete((v, e) -> {
+                        if (e == null) {
+                            p.complete();
+                        }
+                    });
+                }
+                lastPollNanos = System.nanoTime();
+                checkConnection();
+            }
+            drain();
+        } catch (RuntimeException e) {
+            failed = true;
+            log.error("The dispatcher stopped consuming {}; records not committed will be redelivered after a restart",
+                    Topics.ACCEPTED, e);
+        } finally {
+            if (consumer != null) {
+                try {
+                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                } catch (RuntimeException e) {
+                    log.warn("Closing the consumer failed", e);
+                }
+            }
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Waits until the subscription view holds everything the topic held at start: matching against
+     * a half-loaded view would silently skip deliveries, then commit past them.
+     */
+    private boolean awaitCatalog() {
+        while (running) {
+            try {
+                if (catalog.awaitCaughtUp(Duration.ofSeconds(1))) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            log.info("Waiting for the subscription catalog to load before consuming {}", Topics.ACCEPTED);
+        }
+        return false;
+    }
+
+    private void applyBackpressure() {
+        int inFlight = metrics.inFlight();
+        if (!paused && inFlight >= maxInFlight) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+            log.debug("Paused fetching: {} deliveries in flight, the limit is {} (WEBHOOKS_MAX_IN_FLIGHT)", inFlight,
+                    maxInFlight);
+        } else if (paused && inFlight < maxInFlight) {
+            consumer.resume(consumer.paused());
+            paused = false;
+        }
+    }
+
+    /** Stops fetching, waits a bounded time for deliveries in flight, and commits what completed. */
+    private void drain() {
+        draining = true;
+        consumer.pause(consumer.assignment());
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+            // Polling paused partitions fetches nothing but keeps the group membership and commits going.
+            commitAsync();
+            consumer.poll(Duration.ofMillis(50));
+        }
+        if (metrics.inFlight() > 0) {
+            log.warn("Closing with {} deliveries still in flight after {}; their events will be delivered again"
+                    + " (same webhook-id) after a restart", metrics.inFlight(), drainTimeout);
+        }
+        commitSync(tracker.committable());
+    }
+
+    private void commitAsync() {
+        long now = System.currentTimeMillis();
+        if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
+        if (offsets.isEmpty()) {
+            return;
+        }
+        lastCommitMs = now;
+        consumer.commitAsync(offsets, (committed, e) -> {
+            // Runs on this thread, inside poll().
+            if (e == null) {
+                tracker.committed(committed);
+            } else {
+                log.warn("Committing offsets {} failed; the next commit covers them", offsets, e);
+            }
+        });
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            tracker.committed(offsets);
+        } catch (KafkaException e) {
+            log.warn("Committing offsets {} failed; those records will be delivered again (same webhook-id)", offsets, e);
+        }
+    }
+
+    private void checkConnection() {
+        long now = System.currentTimeMillis();
+        if (now - lastConnectionCheckMs < 1000) {
+            return;
+        }
+        lastConnectionCheckMs = now;
+        boolean any = false;
+        for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
+                    && m.getValue().metricValue() instanceof Double d && d > 0) {
+                any = true;
+            }
+        }
+        connected = any;
+    }
+
+    /** Healthy: consuming, polling recently and connected to the cluster. */
+    boolean healthy() {
+        return running && !failed && connected && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
+    }
+
+    /** Asks the loop to drain and stop, and waits for it (at most the drain timeout plus a margin). */
+    void stop() {
+        running = false;
+        try {
+            if (!stopped.await(drainTimeout.toMillis() + 15_000, TimeUnit.MILLISECONDS)) {
+                log.warn("The dispatch loop did not stop in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Called on the poll thread, inside poll(). */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Commit what is complete for the partitions leaving us; the rest will be redelivered to
+            // their new owner: at least once, under the same webhook-id.
+            commitSync(tracker.committable(partitions));
+            tracker.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Another member may already own them: committing now could overwrite its progress.
+            tracker.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (paused || draining) {
+                consumer.pause(partitions);
+            }
+            log.info("Dispatching from {}", partitions);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.hookrelay.dispatcher;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hookrelay.contract.Json;
+import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.AttemptResult;
+import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.event.EventFields;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one accepted event into its first delivery attempts, one per matching subscription, all
+ * started at once and none waited for. Reports back only when the outcome of every attempt is
+ * durable in Kafka, which is when the event's offset may be committed.
+ */
+final class EventDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
+    /** Pause between tries to write an outcome Kafka refused; the record stays uncommitted meanwhile. */
+    private static final long WRITE_RETRY_MS = 1000;
+
+    private final SubscriptionCatalog catalog;
+    private final WebhookSender sender;
+    private final DeliveryOutcomeWriter writer;
+    private final DispatcherMetrics metrics;
+    private final Executor executor;
+    private final Clock clock;
+    private volatile boolean closing;
+
+    /**
+     * @param executor runs everything that may block (resolving and leasing a connection, handing
+     *                 records to the producer), so neither the poll thread nor an HTTP I/O thread does
+     */
+    EventDispatcher(SubscriptionCatalog catalog, WebhookSender sender, DeliveryOutcomeWriter writer,
+                    DispatcherMetrics metrics, Executor executor, Clock clock) {
+        this.catalog = catalog;
+        this.sender = sender;
+        this.writer = writer;
+        this.metrics = metrics;
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts the deliveries of {@code record}. The future completes once every delivery's outcome
+     * is acknowledged by Kafka; at once when no subscription matches or the record is not an event.
+     * It fails only when the dispatcher is closing with an outcome unwritten: then the record must
+     * not be committed.
+     */
+    CompletableFuture<Void> dispatch(ConsumerRecord<String, byte[]> record) {
+        ObjectNode event = parse(record);
+        if (event == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<Subscription> matches = catalog.matching(event);
+        if (matches.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long dueAt = clock.millis();
+        List<CompletableFuture<AttemptRecord>> outcomes = new ArrayList<>(matches.size());
+        for (Subscription s : matches) {
+            outcomes.add(deliver(Delivery.first(event, s.id(), dueAt), s));
+        }
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new));
+    }
+
+    private CompletableFuture<AttemptRecord> deliver(Delivery d, Subscription s) {
+        metrics.started();
+        CompletableFuture<AttemptRecord> outcome = CompletableFuture.supplyAsync(() -> sender.send(d, s), executor)
+                .thenCompose(Function.identity())
+                .thenComposeAsync(result -> closing
+                        // Cut off by our own shutdown: write nothing and leave the record
+                        // uncommitted; its next owner delivers it again, same webhook-id.
+                        ? CompletableFuture.failedFuture(new CancellationException("the dispatcher is closing"))
+                        : writeUntilDurable(d, s, result), executor);
+        // This runs on the producer's I/O thread, which completes the write: only count here.
+        outcome.whenComplete((written, e) -> {
+            metrics.finished();
+            if (written != null) {
+                metrics.recorded(written);
+            }
+        });
+        outcome.thenAcceptAsync(EventDispatcher::logOutcome, executor);
+        return outcome;
+    }
+
+    /**
+     * Writes the outcome, and when Kafka refuses it (its producer gave up after its own retries),
+     * tries again: the record stays uncommitted and in flight until the outcome is durable, which
+     * also holds fetching back when Kafka is unwell.
+     */
+    private CompletableFuture<AttemptRecord> writeUntilDurable(Delivery d, Subscription s, AttemptResult result) {
+        return writer.write(d, s, result).exceptionallyCompose(e -> {
+            if (closing) {
+                return CompletableFuture.failedFuture(e);
+            }
+            log.warn("Could not write the outcome of delivery {} (subscription {}) to Kafka; trying again in {} ms",
+                    d.webhookId(), d.subscriptionId(), WRITE_RETRY_MS, e);
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(WRITE_RETRY_MS, TimeUnit.MILLISECONDS, executor))
+                    .thenCompose(x -> writeUntilDurable(d, s, result));
+        });
+    }
+
+    /** From now on, writes no more outcomes and stops retrying those that failed, so closing can finish. */
+    void closing() {
+        closing = true;
+    }
+
+    private ObjectNode parse(ConsumerRecord<String, byte[]> r) {
+        String problem;
+        if (r.value() == null) {
+            problem = "it has no value";
+        } else {
+            try {
+                JsonNode n = Json.tree(r.value());
+                if (n instanceof ObjectNode o && hasText(o, EventFields.OPERATOR_ID) && hasText(o, EventFields.EVENT_ID)
+                        && hasText(o, EventFields.EVENT_TYPE)) {
+                    return o;
+                }
+                problem = "it is not a JSON object with operator_id, event_id and event_type";
+            } catch (IOException e) {
+                problem = "it is not JSON: " + e.getMessage().lines().findFirst().orElse("");
+            }
+        }
+        // The ingest-service validated every accepted event, so this is a bug or a stray writer.
+        // Retrying cannot make it readable; skip it, count it, and say where it is.
+        metrics.unreadable();
+        log.error("Skipping record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), problem);
+        return null;
+    }
+
+    private static boolean hasText(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        return n != null && n.isValueNode() && !n.isNull() && !n.asText().isEmpty();
+    }
+
+    private static void logOutcome(AttemptRecord r) {
+        // Every attempt is on webhooks.attempts; the log only calls out deliveries that ended dead,
+        // so an outage at one subscriber does not flood it.
+        if (r.outcome() == Outcome.DEAD) {
+            log.info("Delivery {} to subscription {} ({}) dead-lettered ({}) after attempt {}: {}", r.webhookId(),
+                    r.subscriptionId(), r.endpoint(), r.deadReason(), r.attempt(), r.error());
+        } else if (log.isDebugEnabled()) {
+            log.debug("Delivery {} to subscription {} ({}): {}, status {}, {} ms{}", r.webhookId(), r.subscriptionId(),
+                    r.endpoint(), r.outcome().wire(), r.status(), r.latencyMs(),
+                    r.error() == null ? "" : ", " + r.error());
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.hookrelay.delivery;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hookrelay.config.Durations;
+import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.contract.Json;
+import io.hookrelay.contract.WireHeaders;
+import io.hookrelay.delivery.ExcerptResponseConsumer.Answer;
+import io.hookrelay.signing.WebhookSigner;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.subscription.TargetPolicy;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Makes signed delivery attempts (contract §4) with one shared asynchronous HTTP client: a
+ * {@code POST} of {@code {"type", "timestamp", "data"}} with the Standard Webhooks headers. Pooled
+ * keep-alive connections are limited per endpoint (host:port), so a slow endpoint queues on its own
+ * connections only and the others proceed. Redirects are not followed. Each host is resolved
+ * through the {@link TargetPolicy} right before connecting.
+ *
+ * <p>Time limits, all from {@code WEBHOOKS_HTTP_TIMEOUT}: waiting for a pooled connection, connecting,
+ * and waiting for the answer each get the timeout; the whole attempt is cut off at twice the
+ * timeout, so a subscriber trickling an endless body cannot hold a delivery forever.
+ */
+public final class WebhookSender implements AutoCloseable {
+
+    public static final String USER_AGENT = "Hookrelay/0.1";
+    /** The contract's content type; JSON is UTF-8 by definition (RFC 8259), so no charset parameter. */
+    private static final ContentType JSON = ContentType.create("application/json");
+
+    private final CloseableHttpAsyncClient client;
+    private final ScheduledExecutorService deadlines;
+    /** Exchanges not yet answered, so that closing can cut them off rather than wait for them. */
+    private final Set<Future<?>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Duration timeout;
+    private final Clock clock;
+
+    /**
+     * @param timeout per-step limit (pool lease, connect, answer)
+     * @param maxPerEndpoint pooled connections per host:port
+     * @param maxTotal pooled connections in all; keep it above the number of attempts in flight, so
+     *                 that waiting for a connection only ever happens behind the same endpoint
+     */
+    public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock) {
+        this.timeout = timeout;
+        this.clock = clock;
+        Timeout t = Timeout.of(timeout);
+        PoolingAsyncClientConnectionManager pool = PoolingAsyncClientConnectionManagerBuilder.create()
+                .setMaxConnPerRoute(maxPerEndpoint)
+                .setMaxConnTotal(maxTotal)
+                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.STRICT)
+                .setDnsResolver(new PolicyDnsResolver(policy))
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(t)
+                        .setSocketTimeout(t)
+                        // Reconnect now and then, so the connect-time target check sees DNS changes.
+                        .setTimeToLive(TimeValue.ofMinutes(5))
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        .build())
+                // One request per connection: the per-endpoint limit then bounds concurrent requests.
+                .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1)
+                        .setHandshakeTimeout(t).build())
+                .build();
+        this.client = HttpAsyncClients.custom()
+                .setConnectionManager(pool)
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setConnectionRequestTimeout(t)
+                        .setResponseTimeout(t)
+                        .setRedirectsEnabled(false)
+                        .build())
+                .disableRedirectHandling()
+                // Retrying is the pipeline's job, on its schedule and with its records; a silent
+                // client-side resend would be an attempt nobody wrote down.
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .setUserAgent(USER_AGENT)
+                .evictIdleConnections(TimeValue.ofSeconds(30))
+                .build();
+        this.client.start();
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "webhook-sender-deadlines");
+            th.setDaemon(true);
+            return th;
+        });
+    }
+
+    /** A sender configured from {@code WEBHOOKS_HTTP_TIMEOUT}, the connection limits and the target policy. */
+    public static WebhookSender fromConfig(PipelineConfig config, Clock clock) {
+        int maxInFlight = config.get(PipelineConfig.MAX_IN_FLIGHT);
+        return new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
+                config.get(PipelineConfig.MAX_CONNECTIONS_PER_ENDPOINT),
+                Math.max(2000, 2 * maxInFlight),
+                new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS)), clock);
+    }
+
+    /**
+     * Makes one attempt of {@code d} to {@code s}. Never throws and never fails the future: every
+     * problem becomes a retriable or permanent {@link AttemptResult}.
+     *
+     * <p>The future completes on an HTTP I/O thread: callers must not block in its dependents
+     * (use the {@code ...Async} stages with their own executor for anything that may block).
+     */
+    public CompletableFuture<AttemptResult> send(Delivery d, Subscription s) {
+        long attemptedAt = clock.millis();
+        long startNanos = System.nanoTime();
+        String endpoint = endpointOf(s.url());
+        try {
+            URI uri = target(s.url());
+            if (s.secret() == null || s.secret().isBlank()) {
+                throw new InvalidSubscriptionException("subscription " + s.id() + " has no signing secret", null);
+            }
+            byte[] body = body(d);
+            long timestamp = Math.floorDiv(attemptedAt, 1000L);
+            SimpleHttpRequest request = SimpleRequestBuilder.post(uri)
+                    .setBody(body, JSON)
+                    .addHeader(WireHeaders.HTTP_WEBHOOK_ID, d.webhookId())
+                    .addHeader(WireHeaders.HTTP_WEBHOOK_TIMESTAMP, Long.toString(timestamp))
+                    .addHeader(WireHeaders.HTTP_WEBHOOK_SIGNATURE,
+                            WebhookSigner.signatureHeader(List.of(s.secret()), d.webhookId(), timestamp, body))
+                    .build();
+            TimedRequestProducer producer = new TimedRequestProducer(SimpleRequestProducer.create(request));
+            CompletableFuture<AttemptResult> result = new CompletableFuture<>();
+            Future<Answer> exchange = client.execute(producer, new ExcerptResponseConsumer(), null,
+                    new FutureCallback<>() {
+                        @Override
+                        public void completed(Answer a) {
+                            long latency = latencyMs(producer, startNanos);
+                            result.complete(FailureClassifier.answer(a.status(), a.retryAfter(), a.excerpt(),
+                                    attemptedAt, latency, clock.instant()));
+                        }
+
+                        @Override
+                        public void failed(Exception e) {
+                            result.complete(FailureClassifier.failure(e, endpoint, timeout, attemptedAt,
+                                    latencyMs(producer, startNanos)));
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            // Completed first by the deadline below, when it was the one that cancelled.
+                            result.complete(FailureClassifier.failure(new CancellationException(),
+                                    endpoint, timeout, attemptedAt, latencyMs(producer, startNanos)));
+                        }
+                    });
+            Duration limit = timeout.multipliedBy(2);
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+                result.complete(FailureClassifier.failure(new AttemptDeadlineException("no complete answer from "
+                                + endpoint + " within " + Durations.format(limit)
+                                + " (twice WEBHOOKS_HTTP_TIMEOUT); the attempt was cut off"),
+                        endpoint, timeout, attemptedAt, latencyMs(producer, startNanos)));
+                exchange.cancel(true);
+            }, limit.toMillis(), TimeUnit.MILLISECONDS);
+            inFlight.add(exchange);
+            result.whenComplete((r, e) -> {
+                deadline.cancel(false);
+                inFlight.remove(exchange);
+            });
+            return result;
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpoint, timeout, attemptedAt,
+                    (System.nanoTime() - startNanos) / 1_000_000));
+        }
+    }
+
+    /** The body a subscriber receives (contract §4): {@code {"type", "timestamp", "data"}}, UTF-8 JSON. */
+    static byte[] body(Delivery d) {
+        ObjectNode body = Json.object();
+        body.put("type", d.eventType());
+        body.put("timestamp", d.occurredAt());
+        body.set("data", d.event());
+        return Json.bytes(body);
+    }
+
+    /**
+     * {@code scheme://host[:port]} of a URL: what logs, errors and attempt records may show of an
+     * endpoint. Paths and queries can hold the subscriber's own tokens, so they are left out.
+     */
+    public static String endpointOf(String url) {
+        try {
+            URI u = new URI(url);
+            if (u.getHost() == null) {
+                return "<invalid URL>";
+            }
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort());
+        } catch (URISyntaxException | NullPointerException e) {
+            return "<invalid URL>";
+        }
+    }
+
+    private static URI target(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new InvalidSubscriptionException("the subscription URL is not a valid URL", e);
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {
+            throw new InvalidSubscriptionException("the subscription URL is not an http(s) URL with a host", null);
+        }
+        return uri;
+    }
+
+    private static long latencyMs(TimedRequestProducer producer, long startNanos) {
+        long sent = producer.sentNanos();
+        return (System.nanoTime() - (sent != 0 ? sent : startNanos)) / 1_000_000;
+    }
+
+    /** Cancels attempts still in flight (they complete as retriable failures) and closes every connection. */
+    @Override
+    public void close() {
+        inFlight.forEach(f -> f.cancel(true));
+        client.close(CloseMode.GRACEFUL);
+        deadlines.shutdownNow();
+    }
+}
