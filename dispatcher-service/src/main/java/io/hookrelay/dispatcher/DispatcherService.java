@@ -1,5 +1,6 @@
 package io.hookrelay.dispatcher;
 
+import io.hookrelay.service.Standalone;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
 import io.hookrelay.delivery.WebhookSender;
@@ -160,19 +160,6 @@ public final class DispatcherService implements AutoCloseable {
 
     /** Runs the dispatcher on its own, configured from the environment (contract §6). */
     public static void main(String[] args) {
-        PipelineConfig config;
-        try {
-            config = PipelineConfig.fromEnvironment();
-            config.bootstrapServers();
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
-        DispatcherService service = start(config, Clock.systemUTC());
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "dispatcher-shutdown"));
-        log.info("dispatcher-service started: Kafka {}, HTTP port {}", config.bootstrapServers(), service.httpPort());
+        Standalone.run("dispatcher-service", DispatcherService::start);
     }
 }

@@ -1,5 +1,6 @@
 package io.hookrelay.ingest;
 
+import io.hookrelay.service.Standalone;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -9,14 +10,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
-import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.ingest.api.IngestApi;
 import io.hookrelay.ingest.stream.IngestStreamsApp;
 import io.hookrelay.kafka.KafkaClients;
-import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
 import io.hookrelay.subscription.TargetPolicy;
@@ -193,15 +192,6 @@ public final class IngestService implements AutoCloseable {
      * A bad configuration prints what is wrong to stderr and exits with status 2.
      */
     public static void main(String[] args) {
-        try {
-            PipelineConfig config = PipelineConfig.fromEnvironment();
-            TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                    config.get(PipelineConfig.RETRY_SCHEDULE));
-            IngestService service = start(config, Clock.systemUTC());
-            Runtime.getRuntime().addShutdownHook(new Thread(service::close, SERVICE + "-shutdown"));
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-        }
+        Standalone.run("ingest-service", IngestService::start);
     }
 }

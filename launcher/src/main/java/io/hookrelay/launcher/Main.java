@@ -9,6 +9,7 @@ import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.ingest.IngestService;
 import io.hookrelay.retry.service.RetryService;
+import io.hookrelay.service.Standalone;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -54,9 +55,9 @@ public final class Main implements Callable<Integer> {
         AutoCloseable running = switch (mode) {
             case all -> AllInOne.start(config, System.getenv(), false, Clock.systemUTC());
             case demo -> AllInOne.start(config, System.getenv(), true, Clock.systemUTC());
-            case ingest -> single(config, () -> IngestService.start(config, Clock.systemUTC()));
-            case dispatcher -> single(config, () -> DispatcherService.start(config, Clock.systemUTC()));
-            case retry -> single(config, () -> RetryService.start(config, Clock.systemUTC()));
+            case ingest -> Standalone.start(config, IngestService::start);
+            case dispatcher -> Standalone.start(config, DispatcherService::start);
+            case retry -> Standalone.start(config, RetryService::start);
             case topics -> throw new IllegalStateException("handled above");
         };
         CountDownLatch stopped = new CountDownLatch(1);
@@ -73,9 +74,4 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    private static AutoCloseable single(PipelineConfig config, Callable<AutoCloseable> start) throws Exception {
-        io.hookrelay.kafka.TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
-        return start.call();
-    }
 }

@@ -1,14 +1,13 @@
 package io.hookrelay.retry.service;
 
+import io.hookrelay.service.Standalone;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.http.HttpApi;
-import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.retry.RetrySchedule;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -71,18 +70,6 @@ public final class RetryService implements AutoCloseable {
 
     /** Runs the retry-service on its own, configured from the environment. */
     public static void main(String[] args) {
-        PipelineConfig config;
-        try {
-            config = PipelineConfig.fromEnvironment();
-            config.bootstrapServers();
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
-        RetryService service = start(config, Clock.systemUTC());
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "retry-service-shutdown"));
+        Standalone.run("retry-service", RetryService::start);
     }
 }
