@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.hookrelay.kafka.OffsetTracker;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import org.apache.kafka.clients.consumer.CloseOptions;

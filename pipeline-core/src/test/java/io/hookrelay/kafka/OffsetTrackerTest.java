@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher;
+package io.hookrelay.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher;
+package io.hookrelay.kafka;
 
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -16,10 +16,10 @@ import org.apache.kafka.common.TopicPartition;
  * <p>Used by the poll thread only; the one exception is {@link Pending#complete()}, which any
  * thread may call and which only flips a volatile flag.
  */
-final class OffsetTracker {
+public final class OffsetTracker {
 
     /** One fetched record waiting for its deliveries' outcomes to be durable. */
-    static final class Pending {
+    public static final class Pending {
         final long offset;
         private volatile boolean complete;
 
@@ -27,7 +27,7 @@ final class OffsetTracker {
             this.offset = offset;
         }
 
-        void complete() {
+        public void complete() {
             complete = true;
         }
     }
@@ -42,18 +42,18 @@ final class OffsetTracker {
 
     private final Map<TopicPartition, Partition> partitions = new HashMap<>();
 
-    Pending track(TopicPartition tp, long offset) {
+    public Pending track(TopicPartition tp, long offset) {
         Pending p = new Pending(offset);
         partitions.computeIfAbsent(tp, k -> new Partition()).pending.addLast(p);
         return p;
     }
 
     /** Positions to commit: every partition whose complete prefix has grown past what was committed. */
-    Map<TopicPartition, OffsetAndMetadata> committable() {
+    public Map<TopicPartition, OffsetAndMetadata> committable() {
         return committable(partitions.keySet());
     }
 
-    Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> only) {
+    public Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> only) {
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         for (TopicPartition tp : only) {
             Partition p = partitions.get(tp);
@@ -71,7 +71,7 @@ final class OffsetTracker {
     }
 
     /** Notes a commit the broker acknowledged. */
-    void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    public void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
         offsets.forEach((tp, om) -> {
             Partition p = partitions.get(tp);
             if (p != null) {
@@ -81,12 +81,12 @@ final class OffsetTracker {
     }
 
     /** Drops the state of partitions this consumer no longer owns; their incomplete records will be replayed. */
-    void forget(Collection<TopicPartition> tps) {
+    public void forget(Collection<TopicPartition> tps) {
         tps.forEach(partitions::remove);
     }
 
     /** Records fetched and not yet committable, across partitions. */
-    int waiting() {
+    public int waiting() {
         return partitions.values().stream().mapToInt(p -> p.pending.size()).sum();
     }
 }
