@@ -155,6 +155,7 @@ final class DispatchLoop implements Runnable {
             log.warn("Closing with {} deliveries still in flight after {}; their events will be delivered again"
                     + " (same webhook-id) after a restart", metrics.inFlight(), drainTimeout);
         }
+        notePositions();
         commitSync(tracker.committable());
     }
 
@@ -163,6 +164,7 @@ final class DispatchLoop implements Runnable {
         if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
             return;
         }
+        notePositions();
         Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
         if (offsets.isEmpty()) {
             return;
@@ -176,6 +178,17 @@ final class DispatchLoop implements Runnable {
                 log.warn("Committing offsets {} failed; the next commit covers them", offsets, e);
             }
         });
+    }
+
+    /** Tells the tracker how far the consumer has read, transaction markers included. */
+    private void notePositions() {
+        for (TopicPartition tp : consumer.assignment()) {
+            try {
+                tracker.fetchedUpTo(tp, consumer.position(tp, Duration.ZERO));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                // No position yet for this partition: nothing fetched, nothing to note.
+            }
+        }
     }
 
     private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
