@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 
 /** The command line of the pipeline's jar: everything in one process, the demo, or one service on its own. */
 @Command(name = "hookrelay", mixinStandardHelpOptions = true, version = "hookrelay 0.1.0",
+        subcommands = DeadLettersCommand.class,
         description = {"Kafka-native webhook delivery pipeline.",
                 "Configuration comes from environment variables; see the README's configuration reference."})
 public final class Main implements Callable<Integer> {

@@ -1,0 +1,220 @@
+package io.hookrelay.retry.service;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.hookrelay.contract.DeadReason;
+import io.hookrelay.contract.WireHeaders;
+import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.retry.RetrySchedule;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Does what a due delay-topic record calls for, and reports back only once its outcome is durable
+ * in Kafka, which is when the record's offset may be committed. The subscription is looked up at
+ * the moment of the attempt: deleted or disabled meanwhile, the delivery is dead-lettered without a
+ * request; otherwise it is sent as it is now (current URL and secret, same {@code webhook-id}, a
+ * fresh timestamp and signature) and the result handed to {@link DeliveryOutcomeWriter}. Nothing
+ * here blocks the caller: work runs on the executor and on the HTTP and producer I/O threads.
+ */
+final class RetryAttempts {
+
+    private static final Logger log = LoggerFactory.getLogger(RetryAttempts.class);
+    /** Pause between tries to write an outcome Kafka refused (ms); the record stays uncommitted meanwhile. */
+    private static final long WRITE_RETRY_MS = 1000;
+
+    private final SubscriptionCatalog catalog;
+    private final WebhookSender sender;
+    private final DeliveryOutcomeWriter writer;
+    private final Producer<String, byte[]> producer;
+    private final RetryMetrics metrics;
+    private final Executor executor;
+    private volatile boolean closing;
+
+    /**
+     * @param producer the durable producer the writer also uses, for dead letters of unreadable records
+     * @param executor runs everything that may block (resolving and leasing a connection, handing
+     *                 records to the producer), so neither the poll thread nor an I/O thread does
+     */
+    RetryAttempts(SubscriptionCatalog catalog, WebhookSender sender, Producer<String, byte[]> producer,
+                  RetrySchedule schedule, RetryMetrics metrics, Executor executor, Clock clock) {
+        this.catalog = catalog;
+        this.sender = sender;
+        this.producer = producer;
+        this.writer = new DeliveryOutcomeWriter(producer, catalog, schedule, clock);
+        this.metrics = metrics;
+        this.executor = executor;
+    }
+
+    /**
+     * Attempts a delivery whose due time has come. The future completes once its outcome is
+     * acknowledged by Kafka; it fails only when the service is closing with the outcome unwritten,
+     * and then the record must not be committed.
+     */
+    CompletableFuture<Void> attempt(ConsumerRecord<String, byte[]> record, Delivery d) {
+        return inFlight(() -> CompletableFuture.supplyAsync(() -> attemptNow(record, d), executor)
+                .thenCompose(Function.identity()));
+    }
+
+    /** Dead-letters a record that is not a readable delivery (reason {@code invalid}), its bytes as they were. */
+    CompletableFuture<Void> deadLetterInvalid(ConsumerRecord<String, byte[]> r, String problem) {
+        return inFlight(() -> untilDurable(() -> send(TierRecords.invalidLetter(r, problem))
+                        .exceptionallyCompose(e -> unwrap(e) instanceof RecordTooLargeException
+                                ? send(TierRecords.invalidLetterWithoutValue(r, problem))
+                                : CompletableFuture.failedFuture(e)),
+                "the dead letter of unreadable record " + r.topic() + "-" + r.partition() + "@" + r.offset())
+                .thenRun(() -> {
+                    metrics.deadLettered(DeadReason.INVALID);
+                    log.info("Record {}-{}@{} dead-lettered ({}): {}", r.topic(), r.partition(), r.offset(),
+                            DeadReason.INVALID.wire(), problem);
+                }));
+    }
+
+    private CompletableFuture<Void> attemptNow(ConsumerRecord<String, byte[]> record, Delivery d) {
+        Optional<Subscription> current = catalog.get(d.subscriptionId());
+        if (current.isEmpty()) {
+            return deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DELETED, "was deleted");
+        }
+        if (!current.get().enabled()) {
+            return deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DISABLED, "is disabled");
+        }
+        Subscription s = current.get();
+        CompletableFuture<AttemptRecord> written = sender.send(d, s)
+                .thenComposeAsync(result -> closing
+                        // Cut off by our own shutdown: write nothing and leave the record
+                        // uncommitted; its next owner attempts it again, same webhook-id.
+                        ? CompletableFuture.failedFuture(new CancellationException("the retry-service is closing"))
+                        : untilDurable(() -> writer.write(d, s, result), "the outcome of delivery " + d.webhookId()),
+                        executor);
+        // Counting only: this runs on the producer's I/O thread, which completed the write.
+        CompletableFuture<Void> done = written.thenAccept(metrics::attempted);
+        written.thenAcceptAsync(RetryAttempts::logOutcome, executor);
+        return done;
+    }
+
+    /**
+     * Dead-letters a delivery whose subscription went away while it waited. The letter's attempt is
+     * the last one made (contract: on the dead-letter topic, the number of the last attempt made),
+     * and its last status and error are those the delay record carried.
+     */
+    private CompletableFuture<Void> deadLetterUnattempted(ConsumerRecord<String, byte[]> record, Delivery waiting,
+                                                          DeadReason reason, String what) {
+        Delivery d = new Delivery(waiting.webhookId(), waiting.subscriptionId(), waiting.operatorId(),
+                waiting.eventId(), waiting.eventType(), Math.max(1, waiting.attempt() - 1), waiting.firstAttemptAt(),
+                waiting.dueAt(), waiting.event());
+        int lastStatus = lastStatus(record);
+        String lastError = header(record, WireHeaders.LAST_ERROR);
+        return untilDurable(() -> writer.deadLetter(d, lastStatus, lastError, reason),
+                "the dead letter of delivery " + d.webhookId())
+                .thenRun(() -> {
+                    metrics.deadLettered(reason);
+                    log.info("Delivery {} to subscription {} (event {}) dead-lettered ({}) before attempt {}: the"
+                                    + " subscription {}", d.webhookId(), d.subscriptionId(), d.eventId(), reason.wire(),
+                            waiting.attempt(), what);
+                });
+    }
+
+    /** Counts the work in flight from start to durable outcome: the poll loop's backpressure reads it. */
+    private CompletableFuture<Void> inFlight(Supplier<CompletableFuture<Void>> work) {
+        metrics.started();
+        CompletableFuture<Void> f;
+        try {
+            f = work.get();
+        } catch (RuntimeException e) {
+            // The executor refused the task: we are closing.
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((v, e) -> metrics.finished());
+        return f;
+    }
+
+    /**
+     * Writes, and when Kafka refuses (the producer gave up after its own retries), tries again: the
+     * record stays uncommitted and in flight until its outcome is durable, which also holds fetching
+     * back while Kafka is unwell.
+     */
+    private <T> CompletableFuture<T> untilDurable(Supplier<CompletableFuture<T>> write, String what) {
+        return write.get().exceptionallyCompose(e -> {
+            if (closing) {
+                return CompletableFuture.failedFuture(e);
+            }
+            log.warn("Could not write {} to Kafka; trying again in {} ms", what, WRITE_RETRY_MS, e);
+            return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(WRITE_RETRY_MS, TimeUnit.MILLISECONDS, executor))
+                    .thenCompose(x -> untilDurable(write, what));
+        });
+    }
+
+    private CompletableFuture<Void> send(ProducerRecord<String, byte[]> r) {
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        try {
+            producer.send(r, (md, e) -> {
+                if (e != null) {
+                    ack.completeExceptionally(e);
+                } else {
+                    ack.complete(null);
+                }
+            });
+        } catch (RuntimeException e) {
+            // send() itself throws when it cannot even buffer the record (max.block.ms, closed producer).
+            ack.completeExceptionally(e);
+        }
+        return ack;
+    }
+
+    /** From now on, writes no more outcomes and stops retrying those that failed, so closing can finish. */
+    void closing() {
+        closing = true;
+    }
+
+    private static void logOutcome(AttemptRecord r) {
+        // Every attempt is on webhooks.attempts; the log only calls out deliveries that ended dead,
+        // so an outage at one subscriber does not flood it. The endpoint is scheme://host[:port]:
+        // never a path or query, which can hold the subscriber's own tokens.
+        if (r.outcome() == Outcome.DEAD) {
+            log.info("Delivery {} to subscription {} ({}) dead-lettered ({}) after attempt {}: {}", r.webhookId(),
+                    r.subscriptionId(), r.endpoint(), r.deadReason(), r.attempt(), r.error());
+        } else if (log.isDebugEnabled()) {
+            log.debug("Delivery {} to subscription {} ({}): attempt {} {}, status {}, {} ms late", r.webhookId(),
+                    r.subscriptionId(), r.endpoint(), r.attempt(), r.outcome().wire(), r.status(), r.latenessMs());
+        }
+    }
+
+    private static int lastStatus(ConsumerRecord<String, byte[]> r) {
+        String v = header(r, WireHeaders.LAST_STATUS);
+        try {
+            return v == null ? 0 : Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+}

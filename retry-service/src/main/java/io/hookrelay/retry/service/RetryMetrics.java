@@ -1,0 +1,104 @@
+package io.hookrelay.retry.service;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.hookrelay.contract.DeadReason;
+import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * The retry-service's meters, as Prometheus shows them: {@code hookrelay_retry_lateness_seconds}
+ * (attempted minus due, a histogram from 5 ms to 1 h), {@code hookrelay_retry_attempts_total{outcome}},
+ * {@code hookrelay_retry_in_flight}, {@code hookrelay_retry_partitions_waiting} and
+ * {@code hookrelay_retry_dead_letters_total{reason}}.
+ */
+final class RetryMetrics {
+
+    /** Upper bounds of the lateness histogram's buckets. */
+    private static final Duration[] LATENESS_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+            Duration.ofMinutes(15), Duration.ofHours(1)};
+
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger waitingPartitions = new AtomicInteger();
+    private final Timer lateness;
+    private final Map<Outcome, Counter> attempts = new EnumMap<>(Outcome.class);
+    private final Map<DeadReason, Counter> deadLetters = new EnumMap<>(DeadReason.class);
+
+    RetryMetrics() {
+        Gauge.builder("hookrelay.retry.in.flight", inFlight, AtomicInteger::get)
+                .description("Due records being attempted or dead-lettered whose outcome is not yet durable")
+                .register(registry);
+        Gauge.builder("hookrelay.retry.partitions.waiting", waitingPartitions, AtomicInteger::get)
+                .description("Delay-topic partitions paused until the record at their head falls due")
+                .register(registry);
+        // Fixed buckets rather than client-side percentiles: Prometheus aggregates buckets across
+        // instances (histogram_quantile), which percentiles computed in each process cannot do.
+        lateness = Timer.builder("hookrelay.retry.lateness")
+                .description("How long after its due time a retry was attempted")
+                .serviceLevelObjectives(LATENESS_BUCKETS)
+                .register(registry);
+        // Registered up front, so a dashboard sees every series at 0 rather than none.
+        for (Outcome o : Outcome.values()) {
+            attempts.put(o, Counter.builder("hookrelay.retry.attempts")
+                    .description("Retry attempts by what followed them")
+                    .tag("outcome", o.wire())
+                    .register(registry));
+        }
+        for (DeadReason r : DeadReason.values()) {
+            deadLetters.put(r, Counter.builder("hookrelay.retry.dead.letters")
+                    .description("Records the retry-service wrote to webhooks.dlq, by dead reason")
+                    .tag("reason", r.wire())
+                    .register(registry));
+        }
+    }
+
+    void started() {
+        inFlight.incrementAndGet();
+    }
+
+    void finished() {
+        inFlight.decrementAndGet();
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    void waitingPartitions(int n) {
+        waitingPartitions.set(n);
+    }
+
+    /** An attempt whose outcome is durable. */
+    void attempted(AttemptRecord r) {
+        attempts.get(r.outcome()).increment();
+        lateness.record(Duration.ofMillis(r.latenessMs()));
+        if (r.outcome() == Outcome.DEAD) {
+            deadLettered(reason(r.deadReason()));
+        }
+    }
+
+    void deadLettered(DeadReason reason) {
+        deadLetters.get(reason).increment();
+    }
+
+    private static DeadReason reason(String wire) {
+        for (DeadReason r : DeadReason.values()) {
+            if (r.wire().equals(wire)) {
+                return r;
+            }
+        }
+        return DeadReason.EXHAUSTED;
+    }
+}

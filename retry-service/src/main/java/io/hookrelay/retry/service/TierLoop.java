@@ -1,0 +1,351 @@
+package io.hookrelay.retry.service;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.InvalidDeliveryException;
+import io.hookrelay.kafka.OffsetTracker;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The retry-service's one consumer thread on the delay topics. It never sleeps and never waits on
+ * HTTP, so however long a delay, the group never evicts it for missing {@code max.poll.interval.ms}.
+ *
+ * <p>A record not yet due is not held in memory: the loop seeks its partition back to it, pauses
+ * the partition and sets a timer ({@link DueGate}); once due, the partition is resumed and the
+ * record read again. Each partition waits on its own, so a long tier never holds up a short one.
+ * Due records go to {@link RetryAttempts}; their offsets are committed, from this thread only (a
+ * KafkaConsumer is not thread-safe), once their outcomes are durable, contiguous prefix first. Past
+ * {@code maxInFlight} records in flight every partition is paused until below.
+ */
+final class TierLoop implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(TierLoop.class);
+    /**
+     * Longest poll (ms). A partition falls due between polls, so this bounds how late the loop
+     * notices it; the poll is cut shorter when a timer is due sooner.
+     */
+    private static final long MAX_POLL_MS = 50;
+    /** Async commits at most this often (ms): each one is a broker round trip. */
+    private static final long COMMIT_INTERVAL_MS = 200;
+    /** The loop counts as stuck when it has not polled for this long (ns). */
+    private static final long STALE_POLL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Properties consumerProps;
+    private final List<String> topics;
+    private final SubscriptionCatalog catalog;
+    private final RetryAttempts attempts;
+    private final RetryMetrics metrics;
+    private final int maxInFlight;
+    private final Duration drainTimeout;
+    private final Clock clock;
+    private final OffsetTracker tracker = new OffsetTracker();
+    private final DueGate gate = new DueGate();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private volatile boolean connected;
+    private volatile long lastPollNanos = System.nanoTime();
+    private KafkaConsumer<String, byte[]> consumer;
+    private boolean draining;
+    private boolean overLimit;
+    private long lastCommitMs;
+    private long lastConnectionCheckMs;
+
+    TierLoop(Properties consumerProps, List<String> topics, SubscriptionCatalog catalog, RetryAttempts attempts,
+             RetryMetrics metrics, int maxInFlight, Duration drainTimeout, Clock clock) {
+        this.consumerProps = consumerProps;
+        this.topics = List.copyOf(topics);
+        this.catalog = catalog;
+        this.attempts = attempts;
+        this.metrics = metrics;
+        this.maxInFlight = maxInFlight;
+        this.drainTimeout = drainTimeout;
+        this.clock = clock;
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (!awaitCatalog()) {
+                return;
+            }
+            consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(topics, new Rebalance());
+            while (running) {
+                commitAsync();
+                gate.release(clock.millis());
+                applyPauses();
+                ConsumerRecords<String, byte[]> batch = consumer.poll(pollTimeout());
+                for (TopicPartition tp : batch.partitions()) {
+                    take(tp, batch.records(tp));
+                }
+                lastPollNanos = System.nanoTime();
+                checkConnection();
+            }
+            drain();
+        } catch (RuntimeException e) {
+            failed = true;
+            log.error("The retry-service stopped consuming {}; records not committed will be attempted again after a"
+                    + " restart", topics, e);
+        } finally {
+            if (consumer != null) {
+                try {
+                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                } catch (RuntimeException e) {
+                    log.warn("Closing the consumer failed", e);
+                }
+            }
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Waits until the subscription view holds everything the topic held at start: against a
+     * half-loaded view, a delivery would be dead-lettered as {@code endpoint-deleted} by mistake.
+     */
+    private boolean awaitCatalog() {
+        while (running) {
+            try {
+                if (catalog.awaitCaughtUp(Duration.ofSeconds(1))) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            log.info("Waiting for the subscription catalog to load before consuming {}", topics);
+        }
+        return false;
+    }
+
+    /**
+     * Hands the due records of one partition's batch on, in offset order, up to the first one not
+     * yet due; the partition then waits for that one. Records behind it wait too, even one due
+     * sooner (a Retry-After push can put a later due time ahead of it): late, never early.
+     */
+    private void take(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records) {
+        for (ConsumerRecord<String, byte[]> r : records) {
+            Delivery d;
+            try {
+                d = TierRecords.read(r);
+            } catch (InvalidDeliveryException e) {
+                track(tp, r, attempts.deadLetterInvalid(r, e.getMessage()));
+                continue;
+            }
+            if (clock.millis() < d.dueAt()) {
+                consumer.seek(tp, r.offset());
+                consumer.pause(List.of(tp));
+                gate.hold(tp, d.dueAt());
+                return;
+            }
+            track(tp, r, attempts.attempt(r, d));
+        }
+    }
+
+    private void track(TopicPartition tp, ConsumerRecord<String, byte[]> r, CompletableFuture<Void> outcome) {
+        OffsetTracker.Pending p = tracker.track(tp, r.offset());
+        outcome.whenComplete((v, e) -> {
+            if (e == null) {
+                p.complete();
+            }
+        });
+    }
+
+    /**
+     * Makes the paused set what it should be: a partition is paused while its timer runs, and every
+     * partition is while too much is in flight or while draining. Recomputed each loop from our
+     * own state, so whatever a rebalance did to Kafka's pause flags, no partition stays paused
+     * without a reason (a partition paused forever after a rebalance is a classic retry-topic bug).
+     */
+    private void applyPauses() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        int inFlight = metrics.inFlight();
+        boolean limit = inFlight >= maxInFlight;
+        if (limit != overLimit) {
+            overLimit = limit;
+            log.debug("{} fetching: {} records in flight, the limit is {} (WEBHOOKS_MAX_IN_FLIGHT)",
+                    limit ? "Paused" : "Resumed", inFlight, maxInFlight);
+        }
+        boolean holdAll = draining || limit;
+        Set<TopicPartition> paused = consumer.paused();
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (TopicPartition tp : assigned) {
+            boolean hold = holdAll || gate.isHeld(tp);
+            if (hold && !paused.contains(tp)) {
+                pause.add(tp);
+            } else if (!hold && paused.contains(tp)) {
+                resume.add(tp);
+            }
+        }
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+        metrics.waitingPartitions(gate.size());
+    }
+
+    /** Up to {@link #MAX_POLL_MS}, less when a timer is due sooner, so a resume is never put off. */
+    private Duration pollTimeout() {
+        long untilDue = gate.nextDueAt() - clock.millis();
+        return Duration.ofMillis(Math.max(1, Math.min(MAX_POLL_MS, untilDue)));
+    }
+
+    /** Stops fetching, waits a bounded time for attempts in flight, and commits what completed. */
+    private void drain() {
+        draining = true;
+        consumer.pause(consumer.assignment());
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+            // Polling paused partitions fetches nothing but keeps the group membership and commits going.
+            commitAsync();
+            consumer.poll(Duration.ofMillis(50));
+        }
+        if (metrics.inFlight() > 0) {
+            log.warn("Closing with {} attempts still in flight after {}; they will be made again (same webhook-id)"
+                    + " after a restart", metrics.inFlight(), drainTimeout);
+        }
+        notePositions();
+        commitSync(tracker.committable());
+    }
+
+    private void commitAsync() {
+        long now = System.currentTimeMillis();
+        if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
+            return;
+        }
+        notePositions();
+        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
+        if (offsets.isEmpty()) {
+            return;
+        }
+        lastCommitMs = now;
+        consumer.commitAsync(offsets, (committed, e) -> {
+            // Runs on this thread, inside poll().
+            if (e == null) {
+                tracker.committed(committed);
+            } else {
+                log.warn("Committing offsets {} failed; the next commit covers them", offsets, e);
+            }
+        });
+    }
+
+    /**
+     * Tells the tracker how far the consumer has read, transaction markers included. Called only
+     * between polls, when every record handed out is tracked or sought back to, so the position
+     * never passes a record that is neither.
+     */
+    private void notePositions() {
+        for (TopicPartition tp : consumer.assignment()) {
+            try {
+                tracker.fetchedUpTo(tp, consumer.position(tp, Duration.ZERO));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                // No position yet for this partition: nothing fetched, nothing to note.
+            }
+        }
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets, Duration.ofSeconds(10));
+            tracker.committed(offsets);
+        } catch (KafkaException e) {
+            log.warn("Committing offsets {} failed; those records will be attempted again (same webhook-id)", offsets, e);
+        }
+    }
+
+    private void checkConnection() {
+        long now = System.currentTimeMillis();
+        if (now - lastConnectionCheckMs < 1000) {
+            return;
+        }
+        lastConnectionCheckMs = now;
+        boolean any = false;
+        for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
+                    && m.getValue().metricValue() instanceof Double d && d > 0) {
+                any = true;
+            }
+        }
+        connected = any;
+    }
+
+    /** Healthy: consuming, polling recently and connected to the cluster. */
+    boolean healthy() {
+        return running && !failed && connected && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
+    }
+
+    /** Asks the loop to drain and stop, and waits for it (at most the drain timeout plus a margin). */
+    void stop() {
+        running = false;
+        try {
+            if (!stopped.await(drainTimeout.toMillis() + 15_000, TimeUnit.MILLISECONDS)) {
+                log.warn("The retry loop did not stop in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Called on the poll thread, inside poll(). */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Commit what is complete for the partitions leaving us; the rest is attempted again by
+            // their new owner: at least once, under the same webhook-id. Their timers go with them:
+            // the new owner reads the head record and sets its own.
+            commitSync(tracker.committable(partitions));
+            tracker.forget(partitions);
+            gate.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Another member may already own them: committing now could overwrite its progress.
+            tracker.forget(partitions);
+            gate.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            // A new partition starts unpaused: its head is read, and if not due, waited for.
+            if (draining || overLimit) {
+                consumer.pause(partitions);
+            }
+            if (!partitions.isEmpty()) {
+                log.info("Retrying from {}", partitions);
+            }
+        }
+    }
+}
