@@ -62,7 +62,7 @@ public final class PipelineConfig {
     public static final Setting<Integer> MAX_IN_FLIGHT = new Setting<>(
             "WEBHOOKS_MAX_IN_FLIGHT", "2000", "a whole number from 1 to 1000000",
             v -> intInRange(v, 1, 1_000_000),
-            "Deliveries a dispatcher holds in flight at once; past it the dispatcher stops fetching until some complete.");
+            "Deliveries each dispatcher and each retry-service holds in flight at once; past it the service stops fetching until some complete.");
     public static final Setting<Integer> MAX_CONNECTIONS_PER_ENDPOINT = new Setting<>(
             "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "20", "a whole number from 1 to 10000",
             v -> intInRange(v, 1, 10_000),
