@@ -68,10 +68,28 @@ public final class PipelineConfig {
             v -> intInRange(v, 1, 10_000),
             "Pooled keep-alive connections to one host:port; a slow endpoint queues on its own connections only.");
 
+    public static final Setting<Duration> STATUS_RETENTION = new Setting<>(
+            "WEBHOOKS_STATUS_RETENTION", "7d", "a duration such as 7d",
+            v -> positive(Durations.parse(v)),
+            "How long the delivery log keeps each delivery's state and attempts; older entries expire.");
+    public static final Setting<Duration> DISABLE_AFTER = new Setting<>(
+            "WEBHOOKS_DISABLE_AFTER", "5d", "a duration such as 5d",
+            v -> positive(Durations.parse(v)),
+            "A subscription whose deliveries have all failed for this long is disabled, with an endpoint.disabled alert.");
+    public static final Setting<Integer> FAILING_ALERT_AFTER = new Setting<>(
+            "WEBHOOKS_FAILING_ALERT_AFTER", "10", "a whole number from 1 to 1000000",
+            v -> intInRange(v, 1, 1_000_000),
+            "Consecutive failed attempts after which an endpoint.failing alert is written.");
+    public static final Setting<String> DISPATCHER_ADVERTISED_HOST = new Setting<>(
+            "DISPATCHER_ADVERTISED_HOST", "localhost", "a host name or address",
+            v -> v,
+            "The host other dispatcher instances use to reach this one's HTTP port when a status query needs its partitions.");
+
     /** Every setting, in the order of the configuration reference. */
     public static final List<Setting<?>> ALL = List.of(KAFKA_BOOTSTRAP_SERVERS, API_KEYS, RETRY_SCHEDULE,
             HTTP_TIMEOUT, ALLOW_PRIVATE_TARGETS, INGEST_HTTP_PORT, DISPATCHER_HTTP_PORT, RETRY_HTTP_PORT,
-            PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT);
+            PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT,
+            STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST);
 
     private final Map<String, Object> values;
     private final Map<String, String> raw;
