@@ -70,12 +70,40 @@ public final class TopicProvisioner {
                     throw e;
                 }
             }
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
             log.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Cannot create the pipeline's topics on " + bootstrap + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader. Producing to a topic whose
+     * leaders are not elected yet gets NOT_LEADER_OR_FOLLOWER retries, and under load an
+     * idempotent producer can then wedge on OUT_OF_ORDER_SEQUENCE_NUMBER: better to start once
+     * the topics are really there.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                ready = false; // metadata not propagated yet: UnknownTopicOrPartition
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " still have no leader after 60 s");
+            }
+            Thread.sleep(50);
         }
     }
 
