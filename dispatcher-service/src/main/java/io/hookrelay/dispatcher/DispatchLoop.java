@@ -7,11 +7,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
-import io.hookrelay.kafka.OffsetTracker;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.OffsetTracker;
+import io.hookrelay.logging.LogLine;
+import io.hookrelay.metrics.ConsumerLag;
 import io.hookrelay.subscription.SubscriptionCatalog;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -30,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * hands each record to the {@link EventDispatcher}, notes it in the {@link OffsetTracker}, and
  * commits, from this thread only (a KafkaConsumer is not thread-safe), the prefix of records whose
  * outcomes are durable. Past {@code maxInFlight} deliveries it pauses every partition and resumes
- * once below, so memory stays bounded however slow the subscribers are.
+ * once below, so memory stays bounded however slow the subscribers are. It binds its consumer's
+ * Kafka client meters and the group's {@code hookrelay_consumer_lag} to the service's registry, and
+ * logs one line per change of its partitions.
  */
 final class DispatchLoop implements Runnable {
 
@@ -55,6 +62,8 @@ final class DispatchLoop implements Runnable {
     private volatile boolean connected;
     private volatile long lastPollNanos = System.nanoTime();
     private KafkaConsumer<String, byte[]> consumer;
+    private KafkaClientMetrics clientMetrics;
+    private ConsumerLag lag;
     private boolean paused;
     private boolean draining;
     private long lastCommitMs;
@@ -77,6 +86,11 @@ final class DispatchLoop implements Runnable {
                 return;
             }
             consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            clientMetrics = new KafkaClientMetrics(consumer);
+            clientMetrics.bindTo(metrics.registry);
+            lag = ConsumerLag.start(consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG), group(),
+                    List.of(Topics.ACCEPTED), consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-lag",
+                    metrics.registry);
             consumer.subscribe(List.of(Topics.ACCEPTED), new Rebalance());
             while (running) {
                 commitAsync();
@@ -98,6 +112,12 @@ final class DispatchLoop implements Runnable {
             log.error("The dispatcher stopped consuming {}; records not committed will be redelivered after a restart",
                     Topics.ACCEPTED, e);
         } finally {
+            if (lag != null) {
+                lag.close();
+            }
+            if (clientMetrics != null) {
+                clientMetrics.close();
+            }
             if (consumer != null) {
                 try {
                     consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -236,6 +256,20 @@ final class DispatchLoop implements Runnable {
         }
     }
 
+    private String group() {
+        return consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
+    }
+
+    /** One line per change of this member's partitions; none for the empty changes cooperative rebalances report. */
+    private void logRebalance(String event, Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            log.info("{}", LogLine.event(event).with("group", group())
+                    .with("client_id", consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG))
+                    .with("partitions", partitions.stream().map(TopicPartition::toString).sorted()
+                            .collect(Collectors.joining(","))));
+        }
+    }
+
     /** Called on the poll thread, inside poll(). */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
@@ -244,12 +278,14 @@ final class DispatchLoop implements Runnable {
             // their new owner: at least once, under the same webhook-id.
             commitSync(tracker.committable(partitions));
             tracker.forget(partitions);
+            logRebalance("partitions.revoked", partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // Another member may already own them: committing now could overwrite its progress.
             tracker.forget(partitions);
+            logRebalance("partitions.lost", partitions);
         }
 
         @Override
@@ -257,7 +293,7 @@ final class DispatchLoop implements Runnable {
             if (paused || draining) {
                 consumer.pause(partitions);
             }
-            log.info("Dispatching from {}", partitions);
+            logRebalance("partitions.assigned", partitions);
         }
     }
 }

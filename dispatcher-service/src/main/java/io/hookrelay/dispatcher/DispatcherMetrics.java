@@ -3,32 +3,38 @@ package io.hookrelay.dispatcher;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The dispatcher's meters, as Prometheus shows them: {@code hookrelay_deliveries_total{outcome,
  * event_type}}, {@code hookrelay_deliveries_in_flight}, {@code hookrelay_attempt_latency_seconds}
- * and {@code hookrelay_dispatcher_unreadable_events_total}.
+ * (a histogram), {@code hookrelay_dispatcher_dead_letters_total{reason}} and
+ * {@code hookrelay_dispatcher_unreadable_events_total}; beside them, in the same registry, the JVM's
+ * meters, the consumer's Kafka client meters and {@code hookrelay_consumer_lag} ({@link DispatchLoop}).
  */
 final class DispatcherMetrics {
 
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Timer latency;
     private final Counter unreadable;
 
     DispatcherMetrics() {
         registry.gauge("hookrelay.deliveries.in.flight", inFlight);
-        latency = Timer.builder("hookrelay.attempt.latency")
-                .description("How long subscribers took to answer a delivery attempt")
-                .register(registry);
+        latency = ServiceMetrics.attemptLatency(registry);
         unreadable = Counter.builder("hookrelay.dispatcher.unreadable.events")
                 .description("Records on webhooks.accepted that were not a canonical event and were skipped")
                 .register(registry);
+        // The reasons a first attempt can end dead with, at 0 from the start: 410 Gone, and a
+        // schedule without retries.
+        deadLetters(DeadReason.GONE.wire());
+        deadLetters(DeadReason.EXHAUSTED.wire());
     }
 
     void started() {
@@ -43,6 +49,7 @@ final class DispatcherMetrics {
         return inFlight.get();
     }
 
+    /** An attempt whose outcome is durable in Kafka. */
     void recorded(AttemptRecord r) {
         // event_type has a closed set of values (contract §3), so the tag cannot explode.
         Counter.builder("hookrelay.deliveries")
@@ -52,9 +59,19 @@ final class DispatcherMetrics {
                 .register(registry)
                 .increment();
         latency.record(Duration.ofMillis(r.latencyMs()));
+        if (r.outcome() == Outcome.DEAD) {
+            deadLetters(r.deadReason()).increment();
+        }
     }
 
     void unreadable() {
         unreadable.increment();
+    }
+
+    private Counter deadLetters(String reason) {
+        return Counter.builder("hookrelay.dispatcher.dead.letters")
+                .description("Records the dispatcher wrote to webhooks.dlq, by dead reason")
+                .tag("reason", reason)
+                .register(registry);
     }
 }

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
 import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.dispatcher.status.StatusService;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.kafka.TopicProvisioner;
@@ -24,6 +25,7 @@ import io.hookrelay.subscription.SubscriptionCatalog;
 import io.javalin.Javalin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * The dispatcher-service: consumes {@code webhooks.accepted}, makes the first signed delivery
  * attempt to every matching subscription, and records each outcome in Kafka before committing
  * (contract §1). Killed at any moment, it loses nothing: a restart redelivers what was not
- * committed, under the same {@code webhook-id}. Serves {@code /health} and {@code /metrics}.
+ * committed, under the same {@code webhook-id}. Serves {@code /health} and {@code /metrics}, and
+ * the delivery log and endpoint health ({@link StatusService}), which also disables endpoints that
+ * keep failing.
  */
 public final class DispatcherService implements AutoCloseable {
 
@@ -54,11 +58,13 @@ public final class DispatcherService implements AutoCloseable {
 
     private final SubscriptionCatalog catalog;
     private final KafkaProducer<String, byte[]> producer;
+    private final KafkaClientMetrics producerMetrics;
     private final WebhookSender sender;
     private final ExecutorService executor;
     private final EventDispatcher dispatcher;
     private final DispatchLoop loop;
     private final Thread loopThread;
+    private final StatusService status;
     private final Javalin http;
     private boolean closed;
 
@@ -71,6 +77,8 @@ public final class DispatcherService implements AutoCloseable {
 
         this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog").start();
         this.producer = KafkaClients.durableProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS);
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(metrics.registry);
         this.sender = WebhookSender.fromConfig(config, clock);
         AtomicInteger threads = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(4, r -> {
@@ -85,15 +93,27 @@ public final class DispatcherService implements AutoCloseable {
         // Not a daemon: standalone, this thread is what keeps the process alive.
         this.loopThread = new Thread(loop, clientId + "-loop");
 
+        this.status = StatusService.create(config, clock, catalog);
+
         Map<String, Supplier<Boolean>> health = new LinkedHashMap<>();
         health.put("kafka-consumer", loop::healthy);
+        health.put("kafka-producer", () -> KafkaClients.connected(producer.metrics()));
         health.put("subscription-catalog", catalog::isConnected);
+        health.put("status-streams", status::isRunning);
         try {
             this.http = HttpApi.start("dispatcher-service", config.get(PipelineConfig.DISPATCHER_HTTP_PORT), health,
-                    metrics.registry, routes -> { });
+                    metrics.registry, status::mount);
         } catch (RuntimeException e) {
             // The port is taken, typically: release the clients before reporting it.
             closeClients();
+            throw e;
+        }
+        // Interactive queries advertise this instance's HTTP port, so Streams starts once it is bound.
+        try {
+            this.status.start(http.port());
+        } catch (RuntimeException e) {
+            closeClients();
+            http.stop();
             throw e;
         }
         this.loopThread.start();
@@ -154,7 +174,10 @@ public final class DispatcherService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
+        // Before the catalog: the status app's disable rule reads it.
+        status.close();
         catalog.close();
     }
 

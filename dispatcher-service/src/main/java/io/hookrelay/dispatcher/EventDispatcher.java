@@ -20,6 +20,7 @@ import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.event.EventFields;
+import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -144,7 +145,8 @@ final class EventDispatcher {
         // The ingest-service validated every accepted event, so this is a bug or a stray writer.
         // Retrying cannot make it readable; skip it, count it, and say where it is.
         metrics.unreadable();
-        log.error("Skipping record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), problem);
+        log.error("{}", LogLine.event("input.unreadable").with("topic", r.topic()).with("partition", r.partition())
+                .with("offset", r.offset()).with("error", problem + "; skipped"));
         return null;
     }
 
@@ -155,14 +157,19 @@ final class EventDispatcher {
 
     private static void logOutcome(AttemptRecord r) {
         // Every attempt is on webhooks.attempts; the log only calls out deliveries that ended dead,
-        // so an outage at one subscriber does not flood it.
+        // so an outage at one subscriber does not flood it. The endpoint is scheme://host[:port]:
+        // never a path or query, which can hold the subscriber's own tokens.
         if (r.outcome() == Outcome.DEAD) {
-            log.info("Delivery {} to subscription {} ({}) dead-lettered ({}) after attempt {}: {}", r.webhookId(),
-                    r.subscriptionId(), r.endpoint(), r.deadReason(), r.attempt(), r.error());
+            log.info("{}", LogLine.event("delivery.dead_lettered").with("webhook_id", r.webhookId())
+                    .with("subscription_id", r.subscriptionId()).with("operator_id", r.operatorId())
+                    .with("event_id", r.eventId()).with("event_type", r.eventType()).with("attempt", r.attempt())
+                    .with("reason", r.deadReason()).with("status", r.status()).with("endpoint", r.endpoint())
+                    .with("error", r.error()));
         } else if (log.isDebugEnabled()) {
-            log.debug("Delivery {} to subscription {} ({}): {}, status {}, {} ms{}", r.webhookId(), r.subscriptionId(),
-                    r.endpoint(), r.outcome().wire(), r.status(), r.latencyMs(),
-                    r.error() == null ? "" : ", " + r.error());
+            log.debug("{}", LogLine.event("delivery.attempted").with("webhook_id", r.webhookId())
+                    .with("subscription_id", r.subscriptionId()).with("attempt", r.attempt())
+                    .with("outcome", r.outcome().wire()).with("status", r.status()).with("latency_ms", r.latencyMs())
+                    .with("endpoint", r.endpoint()).with("error", r.error()));
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import io.hookrelay.testing.ChildJvm;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
@@ -60,8 +61,8 @@ class CrashSafetyTest {
 
             Map<String, String> env = new HashMap<>(KafkaTestClient.env(kafka.bootstrapServers(),
                     "WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true", "DISPATCHER_HTTP_PORT", "0", "WEBHOOKS_PARTITIONS", "6",
-                    "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "8"));
-            Process first = ChildDispatcher.start(env, logs.resolve("first.log"));
+                    "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "8", "WEBHOOKS_DATA_DIR", Fixtures.tempDataDir()));
+            Process first = ChildJvm.start(DispatcherService.class, env, logs.resolve("first.log"));
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> receiver.received("/crash").size() >= 1_000);
             } finally {
@@ -71,7 +72,7 @@ class CrashSafetyTest {
             int deliveredBeforeKill = eventIds(receiver.received("/crash")).size();
             assertThat(deliveredBeforeKill).as("the kill came mid-stream").isLessThan(EVENTS);
 
-            Process second = ChildDispatcher.start(env, logs.resolve("second.log"));
+            Process second = ChildJvm.start(DispatcherService.class, env, logs.resolve("second.log"));
             try {
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                         .until(() -> eventIds(receiver.received("/crash")).size() == EVENTS);

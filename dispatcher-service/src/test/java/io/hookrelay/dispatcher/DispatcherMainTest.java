@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.hookrelay.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /** The dispatcher run on its own, as an operator starts it. */
@@ -17,7 +18,7 @@ class DispatcherMainTest {
     void badSettingStopsTheServiceWithOneLineAndExitCode2() throws Exception {
         Path log = Files.createDirectories(Path.of("target", "child-dispatchers")).resolve("bad-config.log");
 
-        Process p = ChildDispatcher.start(Map.of("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
+        Process p = ChildJvm.start(DispatcherService.class, Map.of("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
                 "WEBHOOKS_HTTP_TIMEOUT", "soon"), log);
 
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -31,7 +32,7 @@ class DispatcherMainTest {
     void missingKafkaSettingStopsTheService() throws Exception {
         Path log = Files.createDirectories(Path.of("target", "child-dispatchers")).resolve("no-kafka.log");
 
-        Process p = ChildDispatcher.start(Map.of(), log);
+        Process p = ChildJvm.start(DispatcherService.class, Map.of(), log);
 
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(2);

@@ -32,11 +32,21 @@ final class Fixtures {
     /** A dispatcher configuration for tests: the local receiver is on 127.0.0.1, HTTP on any free port. */
     static PipelineConfig config(String bootstrap, String... overrides) {
         Map<String, String> env = new HashMap<>(KafkaTestClient.env(bootstrap,
-                "WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true", "DISPATCHER_HTTP_PORT", "0", "WEBHOOKS_PARTITIONS", "3"));
+                "WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true", "DISPATCHER_HTTP_PORT", "0", "WEBHOOKS_PARTITIONS", "3",
+                "WEBHOOKS_DATA_DIR", tempDataDir()));
         for (int i = 0; i + 1 < overrides.length; i += 2) {
             env.put(overrides[i], overrides[i + 1]);
         }
         return PipelineConfig.from(env);
+    }
+
+    /** A fresh directory per dispatcher, so concurrent test runs never share Streams state. */
+    static String tempDataDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("hookrelay-dispatcher-test-").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A canonical event (contract §3) under construction. */

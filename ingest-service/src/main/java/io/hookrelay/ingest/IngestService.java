@@ -11,28 +11,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.ingest.api.IngestApi;
 import io.hookrelay.ingest.stream.IngestStreamsApp;
 import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.metrics.ServiceMetrics;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
 import io.hookrelay.subscription.TargetPolicy;
 import io.javalin.Javalin;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +41,12 @@ public final class IngestService implements AutoCloseable {
     static final int DELIVERY_TIMEOUT_MS = 10_000;
     /** Subscription reads answer 503 until the catalog has read the topic; start waits this long for it. */
     private static final Duration CATALOG_LOAD_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Connections of the test-fire sender, per endpoint and in all: an operator's button, not a
+     * delivery path, so a small pool of its own that never competes with deliveries.
+     */
+    private static final int TEST_FIRE_CONNECTIONS_PER_ENDPOINT = 2;
+    private static final int TEST_FIRE_CONNECTIONS = 64;
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     private final Javalin http;
@@ -55,17 +54,20 @@ public final class IngestService implements AutoCloseable {
     private final IngestStreamsApp streams;
     private final KafkaProducer<String, byte[]> producer;
     private final SubscriptionCatalog catalog;
+    private final WebhookSender tester;
     private final PrometheusMeterRegistry metrics;
     private final Deque<AutoCloseable> binders;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private IngestService(Javalin http, IngestStreamsApp streams, KafkaProducer<String, byte[]> producer,
-                          SubscriptionCatalog catalog, PrometheusMeterRegistry metrics, Deque<AutoCloseable> binders) {
+                          SubscriptionCatalog catalog, WebhookSender tester, PrometheusMeterRegistry metrics,
+                          Deque<AutoCloseable> binders) {
         this.http = http;
         this.httpPort = http.port();
         this.streams = streams;
         this.producer = producer;
         this.catalog = catalog;
+        this.tester = tester;
         this.metrics = metrics;
         this.binders = binders;
     }
@@ -81,9 +83,9 @@ public final class IngestService implements AutoCloseable {
         // What has started so far, closed in reverse if a later part fails to start.
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry metrics = ServiceMetrics.newRegistry();
             started.push(metrics::close);
-            Deque<AutoCloseable> binders = bindJvmMetrics(metrics);
+            Deque<AutoCloseable> binders = new ArrayDeque<>();
             started.push(() -> binders.forEach(IngestService::closeQuietly));
 
             KafkaProducer<String, byte[]> producer = KafkaClients.durableProducer(bootstrap, SERVICE + "-api", deliveryTimeoutMs);
@@ -94,11 +96,14 @@ public final class IngestService implements AutoCloseable {
 
             SubscriptionCatalog catalog = new SubscriptionCatalog(bootstrap, SERVICE + "-subscriptions").start();
             started.push(catalog);
+            TargetPolicy targets = new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS));
+            WebhookSender tester = new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
+                    TEST_FIRE_CONNECTIONS_PER_ENDPOINT, TEST_FIRE_CONNECTIONS, targets, clock);
+            started.push(tester);
             IngestApi api = new IngestApi(new ApiKeys(config.get(PipelineConfig.API_KEYS)), producer, catalog,
-                    new SubscriptionPublisher(producer, catalog), new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS)),
-                    clock, metrics);
+                    new SubscriptionPublisher(producer, catalog), targets, tester, clock, metrics);
 
-            IngestStreamsApp streams = IngestStreamsApp.start(config, clock);
+            IngestStreamsApp streams = IngestStreamsApp.start(config, clock, metrics);
             started.push(streams);
             KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams.streams());
             streamsMetrics.bindTo(metrics);
@@ -109,7 +114,7 @@ public final class IngestService implements AutoCloseable {
                         CATALOG_LOAD_TIMEOUT);
             }
             Map<String, Supplier<Boolean>> health = new LinkedHashMap<>();
-            health.put("kafka-producer", () -> api.kafkaWritable() && connected(producer));
+            health.put("kafka-producer", () -> api.kafkaWritable() && KafkaClients.connected(producer.metrics()));
             health.put("subscriptions", catalog::isConnected);
             health.put("ingest-streams", streams::isRunning);
             Javalin http = HttpApi.start(SERVICE, config.get(PipelineConfig.INGEST_HTTP_PORT), health, metrics, api::routes);
@@ -117,7 +122,7 @@ public final class IngestService implements AutoCloseable {
                 log.warn("WEBHOOKS_API_KEYS is unset: every API request answers 401");
             }
             log.info("{} listening on port {} (Kafka {})", SERVICE, http.port(), bootstrap);
-            return new IngestService(http, streams, producer, catalog, metrics, binders);
+            return new IngestService(http, streams, producer, catalog, tester, metrics, binders);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             started.forEach(IngestService::closeQuietly);
@@ -128,41 +133,15 @@ public final class IngestService implements AutoCloseable {
         }
     }
 
-    private static Deque<AutoCloseable> bindJvmMetrics(PrometheusMeterRegistry metrics) {
-        new ClassLoaderMetrics().bindTo(metrics);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(metrics);
-        Deque<AutoCloseable> binders = new ArrayDeque<>();
-        binders.push(gc);
-        return binders;
-    }
-
-    /**
-     * Whether the producer holds a connection to a broker. It keeps one while the cluster is up
-     * (its metadata refresh, every 5 min, is shorter than the 9 min idle timeout), and none while it
-     * is down, so this tells an idle healthy producer from one cut off from Kafka.
-     */
-    private static boolean connected(KafkaProducer<String, byte[]> producer) {
-        for (Map.Entry<MetricName, ? extends Metric> e : producer.metrics().entrySet()) {
-            if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("producer-metrics")) {
-                return e.getValue().metricValue() instanceof Double d && d > 0;
-            }
-        }
-        return false;
-    }
-
     /** The port the API listens on, the actual one when {@code INGEST_HTTP_PORT} is 0. */
     public int httpPort() {
         return httpPort;
     }
 
     /**
-     * Stops in the order that loses nothing: no new requests, then the Streams app commits, then the
-     * producer sends what it holds, then the catalog stops following. Safe to call twice.
+     * Stops in the order that loses nothing: no new requests (test events still in flight are cut
+     * off), then the Streams app commits, then the producer sends what it holds, then the catalog
+     * stops following. Safe to call twice.
      */
     @Override
     public void close() {
@@ -170,6 +149,7 @@ public final class IngestService implements AutoCloseable {
             return;
         }
         http.stop();
+        tester.close();
         streams.close();
         producer.flush();
         producer.close(Duration.ofSeconds(5));

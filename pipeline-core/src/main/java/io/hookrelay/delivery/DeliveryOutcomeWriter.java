@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -129,7 +130,9 @@ public final class DeliveryOutcomeWriter {
         if (current.isEmpty() || !current.get().enabled() || !Objects.equals(current.get().url(), called.url())) {
             return CompletableFuture.completedFuture(null);
         }
-        log.warn("Disabling subscription {} ({}): {}", called.id(), WebhookSender.endpointOf(called.url()), GONE_REASON);
+        log.warn("{}", LogLine.event("endpoint.disabled").with("subscription_id", called.id())
+                .with("operator_id", called.operatorId()).with("endpoint", WebhookSender.endpointOf(called.url()))
+                .with("reason", GONE_REASON));
         return subscriptions.put(current.get().withEnabled(false, GONE_REASON, clock.instant())).thenApply(x -> null);
     }
 

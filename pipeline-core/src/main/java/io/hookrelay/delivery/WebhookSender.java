@@ -133,6 +133,26 @@ public final class WebhookSender implements AutoCloseable {
      * (use the {@code ...Async} stages with their own executor for anything that may block).
      */
     public CompletableFuture<AttemptResult> send(Delivery d, Subscription s) {
+        byte[] body;
+        try {
+            body = body(d);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.url()), timeout,
+                    clock.millis(), 0));
+        }
+        return send(d.webhookId(), body, s);
+    }
+
+    /**
+     * Makes one signed {@code POST} of {@code body} to {@code s} with the same headers, signing, time
+     * limits and target checks as a delivery, for payloads that are not an event delivery (a test
+     * event, for instance). Never throws and never fails the future; the same threading rules as
+     * {@link #send(Delivery, Subscription)} apply.
+     *
+     * @param webhookId the {@code webhook-id} header, signed with the body
+     * @param body UTF-8 JSON, sent as it is
+     */
+    public CompletableFuture<AttemptResult> send(String webhookId, byte[] body, Subscription s) {
         long attemptedAt = clock.millis();
         long startNanos = System.nanoTime();
         String endpoint = endpointOf(s.url());
@@ -141,14 +161,13 @@ public final class WebhookSender implements AutoCloseable {
             if (s.secret() == null || s.secret().isBlank()) {
                 throw new InvalidSubscriptionException("subscription " + s.id() + " has no signing secret", null);
             }
-            byte[] body = body(d);
             long timestamp = Math.floorDiv(attemptedAt, 1000L);
             SimpleHttpRequest request = SimpleRequestBuilder.post(uri)
                     .setBody(body, JSON)
-                    .addHeader(WireHeaders.HTTP_WEBHOOK_ID, d.webhookId())
+                    .addHeader(WireHeaders.HTTP_WEBHOOK_ID, webhookId)
                     .addHeader(WireHeaders.HTTP_WEBHOOK_TIMESTAMP, Long.toString(timestamp))
                     .addHeader(WireHeaders.HTTP_WEBHOOK_SIGNATURE,
-                            WebhookSigner.signatureHeader(List.of(s.secret()), d.webhookId(), timestamp, body))
+                            WebhookSigner.signatureHeader(List.of(s.secret()), webhookId, timestamp, body))
                     .build();
             TimedRequestProducer producer = new TimedRequestProducer(SimpleRequestProducer.create(request));
             CompletableFuture<AttemptResult> result = new CompletableFuture<>();

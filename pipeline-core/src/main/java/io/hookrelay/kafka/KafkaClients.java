@@ -1,11 +1,14 @@
 package io.hookrelay.kafka;
 
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -44,5 +47,23 @@ public final class KafkaClients {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return p;
+    }
+
+    /**
+     * Whether a producer or consumer holds a connection to a broker, from its own
+     * {@code connection-count} metric (pass {@code client.metrics()}). A client keeps one while the
+     * cluster is up (its metadata refresh, every 5 min, is shorter than the 9 min idle timeout) and
+     * none while it is down, so this tells an idle healthy client from one cut off from Kafka.
+     */
+    public static boolean connected(Map<MetricName, ? extends Metric> metrics) {
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
+            String group = e.getKey().group();
+            if (e.getKey().name().equals("connection-count")
+                    && (group.equals("producer-metrics") || group.equals("consumer-metrics"))
+                    && e.getValue().metricValue() instanceof Double d && d > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }

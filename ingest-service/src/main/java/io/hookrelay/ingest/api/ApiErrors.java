@@ -19,6 +19,11 @@ final class ApiErrors {
     static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
     /** Retriable: Kafka did not take the write; the caller sends the same request again. */
     static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
+    /** No or an unknown API key (answered by {@link io.hookrelay.http.ApiKeys}). */
+    static final String UNAUTHORIZED = "unauthorized";
+    /** The codes of {@code POST /v1/events} that refuse the caller's input (4xx). */
+    static final List<String> INPUT_ERRORS = List.of(UNAUTHORIZED, UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE,
+            INVALID_JSON, INVALID_REQUEST, FORBIDDEN, INVALID_EVENT);
 
     private ApiErrors() {
     }

@@ -3,8 +3,10 @@ package io.hookrelay.ingest.api;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +20,7 @@ import io.hookrelay.event.ValidationResult;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.logging.LogLine;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,6 +39,9 @@ import org.slf4j.LoggerFactory;
 final class EventsEndpoint {
 
     static final int MAX_BATCH = 500;
+    /** A refusal's log line names at most this many bad fields, each cut to the next limit (chars). */
+    private static final int MAX_LOGGED_FIELDS = 5;
+    private static final int MAX_LOGGED_FIELD_CHARS = 40;
     private static final Logger log = LoggerFactory.getLogger(EventsEndpoint.class);
 
     private final ApiKeys keys;
@@ -44,11 +50,17 @@ final class EventsEndpoint {
     private final EventValidator validator = new EventValidator();
     private final Counter accepted;
     private final Counter rejected;
+    private final MeterRegistry metrics;
 
     EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics) {
         this.keys = keys;
         this.producer = producer;
         this.health = health;
+        this.metrics = metrics;
+        // Registered up front, so every series shows at 0 rather than appearing on the first refusal.
+        for (String code : ApiErrors.INPUT_ERRORS) {
+            refusals(code);
+        }
         this.accepted = Counter.builder("hookrelay.ingest.events").tag("outcome", "accepted")
                 .description("Events of POST /v1/events acknowledged by Kafka").register(metrics);
         this.rejected = Counter.builder("hookrelay.ingest.events").tag("outcome", "rejected")
@@ -56,10 +68,55 @@ final class EventsEndpoint {
     }
 
     void post(Context ctx) {
-        String operator = keys.operatorOf(ctx);
-        JsonNode body = JsonBody.read(ctx, JsonBody.EVENTS_LIMIT);
-        List<JsonNode> events = batch(body);
-        List<ValidationResult> results = check(events, operator);
+        String operator = null;
+        List<ValidationResult> results;
+        try {
+            operator = keys.operatorOf(ctx);
+            JsonNode body = JsonBody.read(ctx, JsonBody.EVENTS_LIMIT);
+            results = check(batch(body), operator);
+        } catch (ApiError e) {
+            refused(e, operator);
+            throw e;
+        }
+        answerOnceAcknowledged(ctx, operator, results);
+    }
+
+    /**
+     * Counts a refused request in {@code hookrelay_ingest_rejected_total{source="http",reason=<error code>}}
+     * and logs one line: the code, the status, the operator and the names of the bad fields, never
+     * their values, the body or the key.
+     */
+    private void refused(ApiError e, String operator) {
+        if (e.status() >= 500) {
+            return;
+        }
+        refusals(e.code()).increment();
+        log.info("{}", LogLine.event("input.rejected").with("source", "http").with("reason", e.code())
+                .with("status", e.status()).with("operator_id", operator).with("fields", fieldNames(e.details())));
+    }
+
+    private Counter refusals(String code) {
+        // The same family as the Streams app's rejections (source="stream", IngestMetrics).
+        return Counter.builder("hookrelay.ingest.rejected")
+                .description("Input refused by ingest, by where it came in and why")
+                .tag("source", "http")
+                .tag("reason", code)
+                .register(metrics);
+    }
+
+    /** The distinct fields named by the details, a few at most and each cut short, or null when none. */
+    private static String fieldNames(List<?> details) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Object d : details) {
+            if (d instanceof Map<?, ?> m && m.get("field") != null && names.size() < MAX_LOGGED_FIELDS) {
+                String f = m.get("field").toString();
+                names.add(f.length() <= MAX_LOGGED_FIELD_CHARS ? f : f.substring(0, MAX_LOGGED_FIELD_CHARS) + "...");
+            }
+        }
+        return names.isEmpty() ? null : String.join(",", names);
+    }
+
+    private void answerOnceAcknowledged(Context ctx, String operator, List<ValidationResult> results) {
         // handleAsync: the acknowledgement arrives on the producer's I/O thread, which must not write HTTP responses.
         ctx.future(() -> produce(results).handleAsync((ignored, failure) -> {
             if (failure != null) {

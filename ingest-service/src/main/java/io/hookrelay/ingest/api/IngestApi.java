@@ -2,6 +2,7 @@ package io.hookrelay.ingest.api;
 
 import java.time.Clock;
 
+import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
@@ -12,7 +13,7 @@ import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The ingest-service HTTP API of contract §5: {@code POST /v1/events} and the
- * {@code /v1/subscriptions} resource. It holds no state of its own beyond what Kafka holds, so it
+ * {@code /v1/subscriptions} resource, with its test-fire route. It holds no state of its own beyond what Kafka holds, so it
  * can be served by {@link io.hookrelay.http.HttpApi} with or without the ingest Streams app.
  */
 public final class IngestApi {
@@ -25,11 +26,15 @@ public final class IngestApi {
      * @param producer a durable producer; its delivery timeout bounds how long a write waits before 503
      * @param catalog a started catalog of {@code webhooks.subscriptions}
      * @param publisher writes through {@code producer} and applies acknowledged writes to {@code catalog}
+     * @param tester sends the test events of {@code POST /v1/subscriptions/{id}/test}; its target policy
+     *               is checked again at connect time, as for deliveries
      */
     public IngestApi(ApiKeys keys, Producer<String, byte[]> producer, SubscriptionCatalog catalog,
-                     SubscriptionPublisher publisher, TargetPolicy targets, Clock clock, MeterRegistry metrics) {
+                     SubscriptionPublisher publisher, TargetPolicy targets, WebhookSender tester, Clock clock,
+                     MeterRegistry metrics) {
         this.events = new EventsEndpoint(keys, producer, health, metrics);
-        this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health);
+        this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health,
+                new TestFire(tester, clock));
     }
 
     /** Registers the API's routes; pass as the routes of {@link io.hookrelay.http.HttpApi#start}. */
@@ -41,6 +46,7 @@ public final class IngestApi {
         routes.get("/v1/subscriptions/{id}/secret", subscriptions::secret);
         routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
         routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
+        routes.post("/v1/subscriptions/{id}/test", subscriptions::test);
     }
 
     /** False after a write to Kafka failed, until one succeeds: the producer's health check. */

@@ -10,8 +10,10 @@ import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -41,15 +43,17 @@ final class SubscriptionsEndpoint {
     private final TargetPolicy targets;
     private final Clock clock;
     private final WriteHealth health;
+    private final TestFire testFire;
 
     SubscriptionsEndpoint(ApiKeys keys, SubscriptionCatalog catalog, SubscriptionPublisher publisher,
-                          TargetPolicy targets, Clock clock, WriteHealth health) {
+                          TargetPolicy targets, Clock clock, WriteHealth health, TestFire testFire) {
         this.keys = keys;
         this.catalog = catalog;
         this.publisher = publisher;
         this.targets = targets;
         this.clock = clock;
         this.health = health;
+        this.testFire = testFire;
     }
 
     void create(Context ctx) {
@@ -58,7 +62,7 @@ final class SubscriptionsEndpoint {
         Subscription s = SubscriptionBody.create(body, targets, Secrets.newSubscriptionId(), operator,
                 Secrets.newSecret(), clock.instant());
         write(ctx, "create", s.id(), publisher.put(s), saved -> {
-            log.info("Operator {} created subscription {}", operator, saved);
+            log.info("{}", line("subscription.created", saved));
             HttpApi.json(ctx, 201, saved);
         });
     }
@@ -85,7 +89,7 @@ final class SubscriptionsEndpoint {
         JsonNode body = JsonBody.read(ctx, JsonBody.SUBSCRIPTION_LIMIT);
         Subscription changed = SubscriptionBody.patch(body, targets, current, clock.instant());
         write(ctx, "change", current.id(), publisher.put(changed), saved -> {
-            log.info("Operator {} changed subscription {}", operator, saved);
+            log.info("{}", line("subscription.changed", saved));
             HttpApi.json(ctx, 200, saved.withoutSecret());
         });
     }
@@ -94,9 +98,36 @@ final class SubscriptionsEndpoint {
         String operator = keys.operatorOf(ctx);
         Subscription current = owned(ctx, operator);
         write(ctx, "delete", current.id(), publisher.delete(current.id()), ignored -> {
-            log.info("Operator {} deleted subscription {}", operator, current.id());
+            log.info("{}", LogLine.event("subscription.deleted").with("operator_id", operator)
+                    .with("subscription_id", current.id()));
             ctx.status(204);
         });
+    }
+
+    /**
+     * {@code POST /v1/subscriptions/{id}/test}: a signed {@code webhook.test} event to the endpoint
+     * now, answered 200 with what the endpoint said, whether it accepted it or not. Disabled
+     * subscriptions can be tested too.
+     */
+    void test(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        Subscription s = owned(ctx, operator);
+        // thenApplyAsync: the result arrives on an HTTP I/O thread, which must not write our response.
+        ctx.future(() -> testFire.fire(s).thenApplyAsync(result -> {
+            log.info("{}", LogLine.event("subscription.test_fired").with("operator_id", operator)
+                    .with("subscription_id", s.id()).with("webhook_id", result.webhookId())
+                    .with("endpoint", WebhookSender.endpointOf(s.url())).with("status", result.attempt().status())
+                    .with("latency_ms", result.attempt().latencyMs()).with("delivered", result.delivered())
+                    .with("error", result.error()));
+            HttpApi.json(ctx, 200, result.answer());
+            return null;
+        }));
+    }
+
+    /** A subscription as logs may show it: ids and {@code scheme://host[:port]}, never the path, query or secret. */
+    private static LogLine line(String event, Subscription s) {
+        return LogLine.event(event).with("operator_id", s.operatorId()).with("subscription_id", s.id())
+                .with("endpoint", WebhookSender.endpointOf(s.url())).with("enabled", s.enabled());
     }
 
     /** The subscription named by the path, if the key's operator owns it. */

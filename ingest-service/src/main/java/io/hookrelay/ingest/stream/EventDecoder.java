@@ -30,6 +30,8 @@ final class EventDecoder {
     /** Characters of a bad token that a parse error quotes; the validator quotes bad values the same way. */
     static final int MAX_QUOTED_TOKEN_CHARS = 40;
     private static final ObjectReader JSON = jsonReader();
+    /** How the schemas module's message for an unknown writer schema begins (AvroEvents); a test pins it. */
+    static final String UNKNOWN_FINGERPRINT = "unknown schema fingerprint";
 
     private EventDecoder() {
     }
@@ -40,7 +42,8 @@ final class EventDecoder {
      */
     static JsonNode decode(byte[] value, Headers headers, EventFamily topicFamily) throws UnreadableEvent {
         if (value == null) {
-            throw new UnreadableEvent("the record has no value (a null value or tombstone is not an event)");
+            throw new UnreadableEvent(RejectReason.NO_VALUE,
+                    "the record has no value (a null value or tombstone is not an event)");
         }
         return isJson(headers) ? json(value) : avro(value, topicFamily);
     }
@@ -72,12 +75,13 @@ final class EventDecoder {
         } catch (JsonProcessingException e) {
             // The original message leaves out Jackson's source excerpt: the header and the log
             // name the problem and where it is, not the payload.
-            throw new UnreadableEvent("invalid JSON: " + e.getOriginalMessage() + at(e.getLocation()));
+            throw new UnreadableEvent(RejectReason.INVALID_JSON,
+                    "invalid JSON: " + e.getOriginalMessage() + at(e.getLocation()));
         } catch (IOException e) {
-            throw new UnreadableEvent("invalid JSON: " + e.getMessage());
+            throw new UnreadableEvent(RejectReason.INVALID_JSON, "invalid JSON: " + e.getMessage());
         }
         if (tree == null || tree.isMissingNode()) {
-            throw new UnreadableEvent("invalid JSON: the record is empty");
+            throw new UnreadableEvent(RejectReason.INVALID_JSON, "invalid JSON: the record is empty");
         }
         return tree;
     }
@@ -87,14 +91,22 @@ final class EventDecoder {
         try {
             decoded = AvroEvents.decode(value);
         } catch (AvroDecodingException e) {
-            throw new UnreadableEvent(e.getMessage());
+            throw new UnreadableEvent(avroReason(value, e), e.getMessage());
         }
         if (!decoded.family().equals(topicFamily.wireName())) {
-            throw new UnreadableEvent("an Avro " + decoded.family() + " event cannot be produced to "
-                    + topicFamily.topic() + "; produce it to " + EventFamily.ofWireName(decoded.family())
-                            .map(EventFamily::topic).orElse("its own family's topic"));
+            throw new UnreadableEvent(RejectReason.WRONG_FAMILY, "an Avro " + decoded.family()
+                    + " event cannot be produced to " + topicFamily.topic() + "; produce it to "
+                    + EventFamily.ofWireName(decoded.family()).map(EventFamily::topic).orElse("its own family's topic"));
         }
         return decoded.json();
+    }
+
+    private static RejectReason avroReason(byte[] value, AvroDecodingException e) {
+        if (!AvroEvents.isSingleObjectEncoded(value)) {
+            return RejectReason.NOT_AVRO;
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return message.startsWith(UNKNOWN_FINGERPRINT) ? RejectReason.UNKNOWN_SCHEMA : RejectReason.INVALID_AVRO;
     }
 
     private static ObjectReader jsonReader() {
@@ -118,9 +130,15 @@ final class EventDecoder {
     static final class UnreadableEvent extends Exception {
 
         private static final long serialVersionUID = 1L;
+        private final RejectReason reason;
 
-        UnreadableEvent(String reason) {
-            super(reason);
+        UnreadableEvent(RejectReason reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        RejectReason reason() {
+            return reason;
         }
     }
 }

@@ -10,6 +10,7 @@ import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
 import io.hookrelay.event.EventValidator;
 import io.hookrelay.event.ValidationResult;
+import io.hookrelay.logging.LogLine;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -36,11 +37,13 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
 
     private final EventValidator validator = new EventValidator();
     private final int maxRecordBytes;
+    private final IngestMetrics.Rejections rejectionsByReason;
     private ProcessorContext<byte[], Verdict> context;
     private Sensor rejections;
 
-    EventScreen(int maxRecordBytes) {
+    EventScreen(int maxRecordBytes, IngestMetrics.Rejections rejectionsByReason) {
         this.maxRecordBytes = maxRecordBytes;
+        this.rejectionsByReason = rejectionsByReason;
     }
 
     @Override
@@ -60,19 +63,19 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
             JsonNode event = EventDecoder.decode(record.value(), record.headers(), family);
             result = validator.validate(event, family);
         } catch (EventDecoder.UnreadableEvent e) {
-            reject(record, source, e.getMessage());
+            reject(record, source, e.reason(), e.getMessage());
             return;
         } catch (RuntimeException e) {
             // A bug met by one odd record must not stop every record behind it: reject it, loudly.
             log.error("Unexpected error screening record topic={} partition={} offset={}; rejecting it",
                     source.topic(), source.partition(), source.offset(), e);
-            reject(record, source, "could not be processed: " + e);
+            reject(record, source, RejectReason.INTERNAL, "could not be processed: " + e);
             return;
         }
         if (result.valid()) {
             accept(record, result.canonical());
         } else {
-            reject(record, source, result.summary());
+            reject(record, source, RejectReason.INVALID_FIELD, result.summary());
         }
     }
 
@@ -84,12 +87,15 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
         context.forward(record.withKey(key).withValue(Verdict.accept(Json.bytes(canonical))).withHeaders(headers));
     }
 
-    private void reject(Record<byte[], byte[]> record, RecordMetadata source, String reason) {
+    private void reject(Record<byte[], byte[]> record, RecordMetadata source, RejectReason category, String reason) {
         Record<byte[], Verdict> rejection = Rejection.of(record, source, reason, maxRecordBytes);
         rejections.record();
-        // Never the payload: it may hold data that does not belong in logs; the offset finds it.
-        log.warn("Rejected record topic={} partition={} offset={} reason=\"{}\"",
-                source.topic(), source.partition(), source.offset(), Rejection.shorten(reason));
+        rejectionsByReason.count(category);
+        // Never the payload: it may hold data that does not belong in logs; the offset finds it. The
+        // reason quotes at most a short token of a bad value (EventDecoder, EventValidator).
+        log.warn("{}", LogLine.event("input.rejected").with("source", "stream").with("reason", category.wire())
+                .with("topic", source.topic()).with("partition", source.partition()).with("offset", source.offset())
+                .with("error", Rejection.shorten(reason)));
         context.forward(rejection);
     }
 }

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.logging.LogLine;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -39,11 +41,18 @@ public final class IngestStreamsApp implements AutoCloseable {
         this.streams = streams;
     }
 
-    /** Builds and starts the Streams app; returns at once (state becomes RUNNING shortly). */
-    public static IngestStreamsApp start(PipelineConfig config, Clock clock) {
+    /**
+     * Builds and starts the Streams app; returns at once (state becomes RUNNING shortly).
+     *
+     * @param metrics where {@code hookrelay_ingest_rejected_total{source="stream"}} is counted
+     */
+    public static IngestStreamsApp start(PipelineConfig config, Clock clock, MeterRegistry metrics) {
         Duration window = config.get(PipelineConfig.DEDUPE_WINDOW);
-        KafkaStreams streams = new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES), properties(config));
-        streams.setStateListener((now, before) -> log.info("Ingest streams app state {} -> {}", before, now));
+        KafkaStreams streams = new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES,
+                new IngestMetrics.Rejections(metrics)), properties(config));
+        // A rebalance shows here as RUNNING -> REBALANCING -> RUNNING.
+        streams.setStateListener((now, before) -> log.info("{}", LogLine.event("streams.state_changed")
+                .with("application_id", APPLICATION_ID).with("from", before).with("to", now)));
         // A thread dies only on an error the topology did not expect (poison input is rejected, not
         // thrown). Restarting the thread would replay the same record into the same error, so the
         // client stops and /health reports it.

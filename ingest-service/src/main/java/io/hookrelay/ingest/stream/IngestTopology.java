@@ -33,12 +33,12 @@ final class IngestTopology {
     private IngestTopology() {
     }
 
-    static Topology build(Duration dedupeWindow, Clock clock, int maxRecordBytes) {
+    static Topology build(Duration dedupeWindow, Clock clock, int maxRecordBytes, IngestMetrics.Rejections rejections) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.addStateStore(DuplicateFilter.storeBuilder(dedupeWindow));
 
         builder.stream(Topics.EVENT_TOPICS, Consumed.with(BYTES, BYTES).withName("events"))
-                .process(() -> new EventScreen(maxRecordBytes), Named.as("screen"))
+                .process(() -> new EventScreen(maxRecordBytes, rejections), Named.as("screen"))
                 .split(Named.as("screened-"))
                 .branch((key, verdict) -> verdict.accepted(),
                         Branched.withConsumer(accepted -> accept(accepted, dedupeWindow, clock), "accepted"))

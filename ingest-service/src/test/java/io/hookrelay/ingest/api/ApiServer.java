@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
@@ -29,17 +30,24 @@ final class ApiServer implements AutoCloseable {
     static final String KEY_B = "key-b-0123456789abcdef";
     static final Map<String, String> KEYS = Map.of(KEY_A, OPERATOR_A, KEY_B, OPERATOR_B);
 
+    /** How long a test event may take per step; the closed-port and 500 cases answer at once. */
+    static final Duration TEST_FIRE_TIMEOUT = Duration.ofSeconds(5);
+
     final KafkaProducer<String, byte[]> producer;
     final SubscriptionCatalog catalog;
     final IngestApi api;
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final WebhookSender tester;
     private final Javalin http;
 
     private ApiServer(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs) {
         producer = KafkaClients.durableProducer(bootstrap, "ingest-api-test", deliveryTimeoutMs);
         catalog = new SubscriptionCatalog(bootstrap, "ingest-api-test-catalog").start();
+        TargetPolicy targets = new TargetPolicy(allowPrivate);
+        Clock clock = new TickingClock();
+        tester = new WebhookSender(TEST_FIRE_TIMEOUT, 2, 16, targets, clock);
         api = new IngestApi(new ApiKeys(KEYS), producer, catalog, new SubscriptionPublisher(producer, catalog),
-                new TargetPolicy(allowPrivate), new TickingClock(), metrics);
+                targets, tester, clock, metrics);
         Map<String, Supplier<Boolean>> health = Map.of("kafka-producer", api::kafkaWritable,
                 "subscriptions", catalog::isConnected);
         http = HttpApi.start("ingest-service", 0, health, metrics, api::routes);
@@ -71,6 +79,7 @@ final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        tester.close();
         producer.close(Duration.ofSeconds(2));
         catalog.close();
     }

@@ -21,6 +21,8 @@ import io.hookrelay.contract.Topics;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.testing.KafkaTestClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -40,6 +42,8 @@ final class IngestHarness implements AutoCloseable {
     final KafkaTestClient client;
     final PipelineConfig config;
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
+    /** Where the app counts {@code hookrelay_ingest_rejected_total}, as the service's registry. */
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private IngestStreamsApp app;
 
     private IngestHarness(EmbeddedKafka kafka, PipelineConfig config) {
@@ -68,7 +72,7 @@ final class IngestHarness implements AutoCloseable {
     }
 
     void startApp() {
-        app = IngestStreamsApp.start(config, clock);
+        app = IngestStreamsApp.start(config, clock, registry);
         await().atMost(WAIT).until(app::isRunning);
     }
 

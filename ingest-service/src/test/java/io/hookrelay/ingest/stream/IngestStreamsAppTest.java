@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.contract.Json;
@@ -93,22 +95,29 @@ class IngestStreamsAppTest {
     void rejectsEachPoisonRecordWithItsReasonWhileGoodRecordsAroundItFlow() {
         ObjectNode missingMoney = conversionJson("op-1", "bad-missing");
         missingMoney.remove(List.of("amount", "currency"));
+        byte[] avro = bytes(conversionAvro("op-1", "bad-avro").build());
+        byte[] unknownSchema = Arrays.copyOf(avro, avro.length);
+        Arrays.fill(unknownSchema, 2, 10, (byte) 0x42);
         List<Poison> poisons = List.of(
                 new Poison("not-json", utf8("not json at all"), JSON,
-                        "invalid JSON: Unrecognized token 'not': was expecting"),
+                        "invalid JSON: Unrecognized token 'not': was expecting", "invalid_json"),
                 new Poison("wrong-shape", utf8("[1, 2, 3]"), JSON,
-                        "(event): must be a JSON object, got an array"),
+                        "(event): must be a JSON object, got an array", "invalid_field"),
                 new Poison("neither", new byte[] {0x00, 0x01, 'h', 'i'}, null,
-                        "not Avro single-object encoding: first two bytes are 0x00 0x01, expected 0xc3 0x01"),
+                        "not Avro single-object encoding: first two bytes are 0x00 0x01, expected 0xc3 0x01", "not_avro"),
                 new Poison("kyc-as-conversion", bytes(kycAvro("op-1", "bad-kyc").build()), null,
-                        "an Avro kyc event cannot be produced to events.conversion; produce it to events.kyc"),
+                        "an Avro kyc event cannot be produced to events.conversion; produce it to events.kyc",
+                        "wrong_family"),
                 new Poison("missing-fields", bytes(missingMoney), JSON,
-                        "amount: is required; currency: is required"),
+                        "amount: is required; currency: is required", "invalid_field"),
                 new Poison("json-without-header", bytes(conversionJson("op-1", "bad-no-header")), null,
-                        "(this looks like JSON; JSON events need the header content-type: application/json)"),
+                        "(this looks like JSON; JSON events need the header content-type: application/json)", "not_avro"),
                 new Poison("two-events", concat(bytes(conversionJson("op-1", "bad-1")), bytes(conversionJson("op-1", "bad-2"))),
-                        JSON, "invalid JSON: Trailing token"),
-                new Poison("tombstone", null, null, "the record has no value"));
+                        JSON, "invalid JSON: Trailing token", "invalid_json"),
+                new Poison("unknown-schema", unknownSchema, null, EventDecoder.UNKNOWN_FINGERPRINT + " 0x4242424242424242",
+                        "unknown_schema"),
+                new Poison("truncated-avro", Arrays.copyOf(avro, 12), null, "truncated record", "invalid_avro"),
+                new Poison("tombstone", null, null, "the record has no value", "no_value"));
 
         // One partition, so "before" and "after" are the order the app reads them in.
         harness.produce(Topics.EVENTS_CONVERSION, 0, "good", bytes(conversionJson("op-1", "good-before")),
@@ -144,6 +153,20 @@ class IngestStreamsAppTest {
                 .as("validation errors are reported whole, not just contained")
                 .isEqualTo("amount: is required; currency: is required");
         assertThat(harness.metric(IngestMetrics.REJECTED_TOTAL)).isGreaterThanOrEqualTo(poisons.size());
+        Map<String, Long> expected = poisons.stream().collect(Collectors.groupingBy(Poison::reason, Collectors.counting()));
+        for (RejectReason reason : RejectReason.values()) {
+            double counted = harness.registry.get("hookrelay.ingest.rejected")
+                    .tags("source", "stream", "reason", reason.wire()).counter().count();
+            long poisoned = expected.getOrDefault(reason.wire(), 0L);
+            if (reason == RejectReason.INVALID_JSON) {
+                // The too-large record of the other test is invalid JSON too, and may have run first.
+                assertThat(counted).as("rejections counted as %s", reason.wire()).isBetween(poisoned * 1.0, poisoned + 1.0);
+            } else {
+                assertThat(counted).as("rejections counted as %s", reason.wire()).isEqualTo(poisoned);
+            }
+        }
+        assertThat(harness.registry.scrape()).contains(
+                "hookrelay_ingest_rejected_total{reason=\"wrong_family\",source=\"stream\"} 1.0");
     }
 
     @Test
@@ -189,6 +212,6 @@ class IngestStreamsAppTest {
     }
 
     /** A record that is not a valid event, and the words its rejection must contain. */
-    private record Poison(String key, byte[] value, String contentType, String expectedError) {
+    private record Poison(String key, byte[] value, String contentType, String expectedError, String reason) {
     }
 }

@@ -18,6 +18,7 @@ import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
 import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -85,8 +86,9 @@ final class RetryAttempts {
                 "the dead letter of unreadable record " + r.topic() + "-" + r.partition() + "@" + r.offset())
                 .thenRun(() -> {
                     metrics.deadLettered(DeadReason.INVALID);
-                    log.info("Record {}-{}@{} dead-lettered ({}): {}", r.topic(), r.partition(), r.offset(),
-                            DeadReason.INVALID.wire(), problem);
+                    log.info("{}", LogLine.event("delivery.dead_lettered").with("reason", DeadReason.INVALID.wire())
+                            .with("topic", r.topic()).with("partition", r.partition()).with("offset", r.offset())
+                            .with("error", problem));
                 }));
     }
 
@@ -128,9 +130,12 @@ final class RetryAttempts {
                 "the dead letter of delivery " + d.webhookId())
                 .thenRun(() -> {
                     metrics.deadLettered(reason);
-                    log.info("Delivery {} to subscription {} (event {}) dead-lettered ({}) before attempt {}: the"
-                                    + " subscription {}", d.webhookId(), d.subscriptionId(), d.eventId(), reason.wire(),
-                            waiting.attempt(), what);
+                    log.info("{}", LogLine.event("delivery.dead_lettered").with("webhook_id", d.webhookId())
+                            .with("subscription_id", d.subscriptionId()).with("operator_id", d.operatorId())
+                            .with("event_id", d.eventId()).with("event_type", d.eventType())
+                            .with("attempt", d.attempt()).with("reason", reason.wire())
+                            .with("error", "not attempted: the subscription " + what)
+                            .with("last_status", lastStatus).with("last_error", lastError));
                 });
     }
 
@@ -192,11 +197,16 @@ final class RetryAttempts {
         // so an outage at one subscriber does not flood it. The endpoint is scheme://host[:port]:
         // never a path or query, which can hold the subscriber's own tokens.
         if (r.outcome() == Outcome.DEAD) {
-            log.info("Delivery {} to subscription {} ({}) dead-lettered ({}) after attempt {}: {}", r.webhookId(),
-                    r.subscriptionId(), r.endpoint(), r.deadReason(), r.attempt(), r.error());
+            log.info("{}", LogLine.event("delivery.dead_lettered").with("webhook_id", r.webhookId())
+                    .with("subscription_id", r.subscriptionId()).with("operator_id", r.operatorId())
+                    .with("event_id", r.eventId()).with("event_type", r.eventType()).with("attempt", r.attempt())
+                    .with("reason", r.deadReason()).with("status", r.status()).with("endpoint", r.endpoint())
+                    .with("error", r.error()));
         } else if (log.isDebugEnabled()) {
-            log.debug("Delivery {} to subscription {} ({}): attempt {} {}, status {}, {} ms late", r.webhookId(),
-                    r.subscriptionId(), r.endpoint(), r.attempt(), r.outcome().wire(), r.status(), r.latenessMs());
+            log.debug("{}", LogLine.event("delivery.attempted").with("webhook_id", r.webhookId())
+                    .with("subscription_id", r.subscriptionId()).with("attempt", r.attempt())
+                    .with("outcome", r.outcome().wire()).with("status", r.status()).with("latency_ms", r.latencyMs())
+                    .with("lateness_ms", r.latenessMs()).with("endpoint", r.endpoint()).with("error", r.error()));
         }
     }
 

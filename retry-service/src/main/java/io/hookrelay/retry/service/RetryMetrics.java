@@ -8,17 +8,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The retry-service's meters, as Prometheus shows them: {@code hookrelay_retry_lateness_seconds}
- * (attempted minus due, a histogram from 5 ms to 1 h), {@code hookrelay_retry_attempts_total{outcome}},
+ * (attempted minus due, a histogram from 5 ms to 1 h), {@code hookrelay_retry_attempts_total{outcome,
+ * event_type}}, {@code hookrelay_attempt_latency_seconds} (a histogram, shared with the dispatcher),
  * {@code hookrelay_retry_in_flight}, {@code hookrelay_retry_partitions_waiting} and
- * {@code hookrelay_retry_dead_letters_total{reason}}.
+ * {@code hookrelay_retry_dead_letters_total{reason}}; beside them, in the same registry, the JVM's
+ * meters, the Kafka client meters and {@code hookrelay_consumer_lag} ({@link TierLoop}).
  */
 final class RetryMetrics {
 
@@ -29,11 +31,11 @@ final class RetryMetrics {
             Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofHours(1)};
 
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger waitingPartitions = new AtomicInteger();
     private final Timer lateness;
-    private final Map<Outcome, Counter> attempts = new EnumMap<>(Outcome.class);
+    private final Timer latency;
     private final Map<DeadReason, Counter> deadLetters = new EnumMap<>(DeadReason.class);
 
     RetryMetrics() {
@@ -49,13 +51,9 @@ final class RetryMetrics {
                 .description("How long after its due time a retry was attempted")
                 .serviceLevelObjectives(LATENESS_BUCKETS)
                 .register(registry);
-        // Registered up front, so a dashboard sees every series at 0 rather than none.
-        for (Outcome o : Outcome.values()) {
-            attempts.put(o, Counter.builder("hookrelay.retry.attempts")
-                    .description("Retry attempts by what followed them")
-                    .tag("outcome", o.wire())
-                    .register(registry));
-        }
+        latency = ServiceMetrics.attemptLatency(registry);
+        // Registered up front, so a dashboard sees every series at 0 rather than none. Attempts are
+        // registered as they happen: one series per outcome and event type actually seen.
         for (DeadReason r : DeadReason.values()) {
             deadLetters.put(r, Counter.builder("hookrelay.retry.dead.letters")
                     .description("Records the retry-service wrote to webhooks.dlq, by dead reason")
@@ -82,8 +80,15 @@ final class RetryMetrics {
 
     /** An attempt whose outcome is durable. */
     void attempted(AttemptRecord r) {
-        attempts.get(r.outcome()).increment();
+        // event_type has a closed set of values (contract §3), so the tag cannot explode.
+        Counter.builder("hookrelay.retry.attempts")
+                .description("Retry attempts by what followed them")
+                .tag("outcome", r.outcome().wire())
+                .tag("event_type", r.eventType())
+                .register(registry)
+                .increment();
         lateness.record(Duration.ofMillis(r.latenessMs()));
+        latency.record(Duration.ofMillis(r.latencyMs()));
         if (r.outcome() == Outcome.DEAD) {
             deadLettered(reason(r.deadReason()));
         }

@@ -21,6 +21,7 @@ import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.service.Standalone;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,6 +62,7 @@ public final class RetryService implements AutoCloseable {
 
     private final SubscriptionCatalog catalog;
     private final KafkaProducer<String, byte[]> producer;
+    private final KafkaClientMetrics producerMetrics;
     private final WebhookSender sender;
     private final ExecutorService executor;
     private final RetryAttempts attempts;
@@ -78,6 +80,8 @@ public final class RetryService implements AutoCloseable {
 
         this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog").start();
         this.producer = KafkaClients.durableProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS);
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(metrics.registry);
         // Its own client and connection pools: a backlog of retries cannot take the dispatcher's connections.
         this.sender = WebhookSender.fromConfig(config, clock);
         AtomicInteger threads = new AtomicInteger();
@@ -94,6 +98,8 @@ public final class RetryService implements AutoCloseable {
 
         Map<String, Supplier<Boolean>> health = new LinkedHashMap<>();
         health.put("kafka-consumer", loop::healthy);
+        // Outcomes and dead letters go through it: a retry-service that cannot write cannot commit.
+        health.put("kafka-producer", () -> KafkaClients.connected(producer.metrics()));
         health.put("subscription-catalog", catalog::isConnected);
         try {
             this.http = HttpApi.start("retry-service", config.get(PipelineConfig.RETRY_HTTP_PORT), health,
@@ -166,6 +172,7 @@ public final class RetryService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
         catalog.close();
     }

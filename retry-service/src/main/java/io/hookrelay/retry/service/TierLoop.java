@@ -11,12 +11,17 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.InvalidDeliveryException;
 import io.hookrelay.kafka.OffsetTracker;
+import io.hookrelay.logging.LogLine;
+import io.hookrelay.metrics.ConsumerLag;
 import io.hookrelay.subscription.SubscriptionCatalog;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -40,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * record read again. Each partition waits on its own, so a long tier never holds up a short one.
  * Due records go to {@link RetryAttempts}; their offsets are committed, from this thread only (a
  * KafkaConsumer is not thread-safe), once their outcomes are durable, contiguous prefix first. Past
- * {@code maxInFlight} records in flight every partition is paused until below.
+ * {@code maxInFlight} records in flight every partition is paused until below. It binds its
+ * consumer's Kafka client meters and the group's {@code hookrelay_consumer_lag} to the service's
+ * registry, and logs one line per change of its partitions.
  */
 final class TierLoop implements Runnable {
 
@@ -72,6 +79,8 @@ final class TierLoop implements Runnable {
     private volatile boolean connected;
     private volatile long lastPollNanos = System.nanoTime();
     private KafkaConsumer<String, byte[]> consumer;
+    private KafkaClientMetrics clientMetrics;
+    private ConsumerLag lag;
     private boolean draining;
     private boolean overLimit;
     private long lastCommitMs;
@@ -96,6 +105,10 @@ final class TierLoop implements Runnable {
                 return;
             }
             consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            clientMetrics = new KafkaClientMetrics(consumer);
+            clientMetrics.bindTo(metrics.registry);
+            lag = ConsumerLag.start(consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG), group(), topics,
+                    consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-lag", metrics.registry);
             consumer.subscribe(topics, new Rebalance());
             while (running) {
                 commitAsync();
@@ -114,6 +127,12 @@ final class TierLoop implements Runnable {
             log.error("The retry-service stopped consuming {}; records not committed will be attempted again after a"
                     + " restart", topics, e);
         } finally {
+            if (lag != null) {
+                lag.close();
+            }
+            if (clientMetrics != null) {
+                clientMetrics.close();
+            }
             if (consumer != null) {
                 try {
                     consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -318,6 +337,20 @@ final class TierLoop implements Runnable {
         }
     }
 
+    private String group() {
+        return consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
+    }
+
+    /** One line per change of this member's partitions; none for the empty changes cooperative rebalances report. */
+    private void logRebalance(String event, Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            log.info("{}", LogLine.event(event).with("group", group())
+                    .with("client_id", consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG))
+                    .with("partitions", partitions.stream().map(TopicPartition::toString).sorted()
+                            .collect(Collectors.joining(","))));
+        }
+    }
+
     /** Called on the poll thread, inside poll(). */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
@@ -328,6 +361,7 @@ final class TierLoop implements Runnable {
             commitSync(tracker.committable(partitions));
             tracker.forget(partitions);
             gate.forget(partitions);
+            logRebalance("partitions.revoked", partitions);
         }
 
         @Override
@@ -335,6 +369,7 @@ final class TierLoop implements Runnable {
             // Another member may already own them: committing now could overwrite its progress.
             tracker.forget(partitions);
             gate.forget(partitions);
+            logRebalance("partitions.lost", partitions);
         }
 
         @Override
@@ -343,9 +378,7 @@ final class TierLoop implements Runnable {
             if (draining || overLimit) {
                 consumer.pause(partitions);
             }
-            if (!partitions.isEmpty()) {
-                log.info("Retrying from {}", partitions);
-            }
+            logRebalance("partitions.assigned", partitions);
         }
     }
 }

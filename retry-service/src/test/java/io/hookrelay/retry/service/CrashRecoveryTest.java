@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
+import io.hookrelay.testing.ChildJvm;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
@@ -46,21 +47,21 @@ class CrashRecoveryTest {
             Backlog backlog = Backlog.write(client, "crash-", subs, List.of(Fixtures.tier("2s"), Fixtures.tier("5s")),
                     DELIVERIES, System.currentTimeMillis() + 4_000, 6_000);
 
-            Process first = ChildRetryService.start(env, logs.resolve("crash-first.log"));
+            Process first = ChildJvm.start(RetryService.class, env, logs.resolve("crash-first.log"));
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> backlog.received(receiver).size() >= 250);
             } finally {
-                ChildRetryService.kill(first);
+                ChildJvm.kill(first);
             }
             int beforeKill = backlog.received(receiver).size();
             assertThat(beforeKill).as("the kill came mid-run").isLessThan(DELIVERIES);
 
-            Process second = ChildRetryService.start(env, logs.resolve("crash-second.log"));
+            Process second = ChildJvm.start(RetryService.class, env, logs.resolve("crash-second.log"));
             try {
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
                         .until(() -> backlog.received(receiver).size() == DELIVERIES);
             } finally {
-                ChildRetryService.stop(second);
+                ChildJvm.stop(second);
             }
             backlog.assertAllReceivedNoneEarly(receiver);
             log.info("{} waiting deliveries: {} requests, {} delivered before the kill", DELIVERIES,

@@ -167,7 +167,8 @@ class RetryServiceTest {
         assertThat(Delivery.fromJson(letters.get(0).value()).webhookId()).isEqualTo(webhookId);
 
         assertThat(linesAbout(webhookId)).as("one log line per dead-lettered delivery").hasSize(1)
-                .allMatch(l -> l.contains("INFO") && l.contains("dead-lettered (exhausted)") && l.contains(s.id()));
+                .allMatch(l -> l.contains("INFO") && l.contains("event=delivery.dead_lettered")
+                        && l.contains(" reason=exhausted ") && l.contains(" subscription_id=" + s.id() + " "));
     }
 
     @Test
@@ -189,7 +190,8 @@ class RetryServiceTest {
                 .as("the subscription as last written").satisfies(v -> assertThat(isDisabled(v)).isTrue());
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !linesAbout(d.webhookId()).isEmpty());
-        assertThat(linesAbout(d.webhookId())).hasSize(1).allMatch(l -> l.contains("dead-lettered (gone)"));
+        assertThat(linesAbout(d.webhookId())).hasSize(1)
+                .allMatch(l -> l.contains("event=delivery.dead_lettered") && l.contains(" reason=gone "));
         assertThat(stdout.lines()).noneMatch(l -> l.contains("tok-abc-123") || l.contains(s.secret()));
     }
 
@@ -283,15 +285,17 @@ class RetryServiceTest {
         HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + service.httpPort() + "/health")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("\"kafka-consumer\":\"UP\"", "\"subscription-catalog\":\"UP\"");
+        assertThat(health.body()).contains("\"kafka-consumer\":\"UP\"", "\"kafka-producer\":\"UP\"",
+                "\"subscription-catalog\":\"UP\"");
 
         await().atMost(WAIT).until(() -> metrics(http).lines()
-                .anyMatch(l -> l.startsWith("hookrelay_retry_attempts_total{outcome=\"delivered\"}") && !l.endsWith(" 0.0")));
+                .anyMatch(l -> l.startsWith("hookrelay_retry_attempts_total{event_type=\"conversion.ftd\",outcome=\"delivered\"}")
+                        && !l.endsWith(" 0.0")));
         String text = metrics(http);
         assertThat(text).contains("hookrelay_retry_lateness_seconds_bucket{le=",
                 "hookrelay_retry_lateness_seconds_count", "hookrelay_retry_in_flight",
                 "hookrelay_retry_partitions_waiting", "hookrelay_retry_dead_letters_total{reason=\"exhausted\"}",
-                "hookrelay_retry_dead_letters_total{reason=\"invalid\"}");
+                "hookrelay_retry_dead_letters_total{reason=\"invalid\"}", "hookrelay_attempt_latency_seconds_bucket{le=");
         assertThat(text).contains("hookrelay_retry_lateness_seconds_bucket{le=\"0.1\"}",
                 "hookrelay_retry_lateness_seconds_bucket{le=\"3600.0\"}");
         assertThat(text).doesNotContainPattern("hookrelay_retry_lateness_seconds_count 0(\\.0)?\n");

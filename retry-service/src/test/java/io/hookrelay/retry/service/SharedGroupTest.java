@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.IntStream;
 
+import io.hookrelay.testing.ChildJvm;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
@@ -56,7 +57,7 @@ class SharedGroupTest {
                 int childPort = EmbeddedKafka.freePort();
                 Map<String, String> childEnv = new java.util.HashMap<>(env);
                 childEnv.put("RETRY_HTTP_PORT", Integer.toString(childPort));
-                Process doomed = ChildRetryService.start(childEnv, logs.resolve("shared-doomed.log"));
+                Process doomed = ChildJvm.start(RetryService.class, childEnv, logs.resolve("shared-doomed.log"));
                 try {
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                             .ignoreExceptions().until(() -> owners(admin) == 2);
@@ -66,7 +67,7 @@ class SharedGroupTest {
 
                     await().atMost(Duration.ofSeconds(60)).until(() -> backlog.received(receiver).size() >= 300);
                     double byDoomed = attemptsMade(childPort);
-                    ChildRetryService.kill(doomed);
+                    ChildJvm.kill(doomed);
                     assertThat(backlog.received(receiver).size()).as("the kill came mid-run").isLessThan(DELIVERIES);
                     assertThat(byDoomed).as("attempts the killed instance made").isPositive();
                     assertThat(attemptsMade(survivor.httpPort())).as("attempts the other instance made").isPositive();
@@ -76,7 +77,7 @@ class SharedGroupTest {
                     backlog.assertAllReceivedNoneEarly(receiver);
                 } finally {
                     if (doomed.isAlive()) {
-                        ChildRetryService.kill(doomed);
+                        ChildJvm.kill(doomed);
                     }
                 }
             }

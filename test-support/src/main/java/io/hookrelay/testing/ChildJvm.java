@@ -1,6 +1,5 @@
-package io.hookrelay.retry.service;
+package io.hookrelay.testing;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -10,32 +9,37 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@link RetryService#main} in a separate JVM on this test's classpath, so a test can kill it
- * the way a machine dies: no shutdown hook, no draining, no final commit.
+ * Runs a service's {@code main} in a separate JVM on the test's classpath, so a test can kill it
+ * the way a machine dies: no shutdown hook, no final commit.
  */
-final class ChildRetryService {
+public final class ChildJvm {
 
-    private ChildRetryService() {
+    private ChildJvm() {
     }
 
-    static Process start(Map<String, String> env, Path log) {
+    /**
+     * Starts {@code mainClass} with {@code env} (the pipeline's own variables of this JVM are
+     * removed first) and its output in {@code log}. Surefire's default manifest-only booter jar puts
+     * the real classpath in {@code java.class.path} for the tests, so it is usable as it is.
+     */
+    public static Process start(Class<?> mainClass, Map<String, String> env, Path log) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
-                "-cp", classpath(),
-                RetryService.class.getName()));
+                "-cp", System.getProperty("java.class.path"),
+                mainClass.getName()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("WEBHOOKS_") || k.startsWith("KAFKA_") || k.endsWith("_HTTP_PORT"));
         pb.environment().putAll(env);
         try {
             return pb.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start a child JVM", e);
+            throw new UncheckedIOException("Cannot start a child JVM for " + mainClass.getName(), e);
         }
     }
 
     /** Kills the child at once (SIGKILL): nothing of it runs after this. */
-    static void kill(Process p) throws InterruptedException {
+    public static void kill(Process p) throws InterruptedException {
         p.destroyForcibly();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("The child JVM did not die");
@@ -43,22 +47,10 @@ final class ChildRetryService {
     }
 
     /** Stops the child politely when a test is done with it, forcibly if it does not stop. */
-    static void stop(Process p) throws InterruptedException {
+    public static void stop(Process p) throws InterruptedException {
         p.destroy();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             kill(p);
         }
-    }
-
-    /**
-     * This JVM's classpath. Surefire's default manifest-only booter jar puts the real classpath in
-     * {@code java.class.path} for the tests, so it is usable as it is.
-     */
-    static String classpath() {
-        String cp = System.getProperty("java.class.path");
-        if (!cp.contains("retry-service" + File.separator + "target" + File.separator + "classes")) {
-            throw new IllegalStateException("The test classpath does not hold the retry-service's classes: " + cp);
-        }
-        return cp;
     }
 }

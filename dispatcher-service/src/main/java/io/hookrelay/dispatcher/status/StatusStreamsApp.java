@@ -1,0 +1,102 @@
+package io.hookrelay.dispatcher.status;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+
+import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.subscription.SubscriptionCatalog;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Kafka Streams client of the status stores: configuration, start, state logging and close. */
+final class StatusStreamsApp implements AutoCloseable {
+
+    /** Also the prefix of the app's internal topics, so it is a wire name: changing it loses the stores. */
+    static final String APPLICATION_ID = "hookrelay-status";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Logger log = LoggerFactory.getLogger(StatusStreamsApp.class);
+
+    private final KafkaStreams streams;
+
+    private StatusStreamsApp(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /**
+     * Builds and starts the app; returns at once (RUNNING once the stores are restored).
+     *
+     * @param self the host and HTTP port other instances reach this one on, for interactive queries
+     */
+    static StatusStreamsApp start(PipelineConfig config, StatusSettings settings, Clock clock,
+                                  SubscriptionCatalog catalog, HostInfo self) {
+        Properties properties = properties(config, self);
+        KafkaStreams streams;
+        try {
+            streams = new KafkaStreams(StatusTopology.build(settings, clock, catalog), properties);
+        } catch (StreamsException e) {
+            // Typically another instance on this host already holds the directory's lock.
+            throw new IllegalStateException("Cannot start the status stores in "
+                    + properties.getProperty(StreamsConfig.STATE_DIR_CONFIG) + " (under " + PipelineConfig.DATA_DIR.name()
+                    + "): " + e.getMessage() + "; every dispatcher instance on a host needs its own "
+                    + PipelineConfig.DATA_DIR.name(), e);
+        }
+        // A rebalance moves stores between instances: a notable event, and the reason queries answer 503.
+        streams.setStateListener((now, before) -> log.info("event=status.state_changed from={} to={} instance={}:{}",
+                before, now, self.host(), self.port()));
+        // Same policy as the ingest app: an unexpected error would recur on the same record, so the
+        // client stops and /health says so; deliveries go on without the status log.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Status streams app stops after an unexpected error; it stays down until restarted", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        log.info("event=status.starting application_id={} application_server={}:{} retention={} "
+                        + "disable_after={} failing_alert_after={}", APPLICATION_ID, self.host(), self.port(),
+                settings.retention(), settings.disableAfter(), settings.failingAlertAfter());
+        return new StatusStreamsApp(streams);
+    }
+
+    KafkaStreams streams() {
+        return streams;
+    }
+
+    boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** Closes cleanly and leaves the group, so the partitions move to the other instances at once. */
+    @Override
+    public void close() {
+        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        if (!streams.close(options)) {
+            log.warn("Status streams app did not close within {}; uncommitted work is redone at the next start",
+                    CLOSE_TIMEOUT);
+        }
+    }
+
+    static Properties properties(PipelineConfig config, HostInfo self) {
+        Path stateDir = config.get(PipelineConfig.DATA_DIR).resolve("streams").resolve("status");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        // The stores, their changelogs, the alerts and an auto-disable commit together: an alert is
+        // never written twice, nor a subscription disabled without its health saying so.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Under exactly-once, alerts become visible at commit; 100 ms keeps them prompt.
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // -1: the broker's default replication factor, so one setting serves a laptop and a cluster.
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        return p;
+    }
+}

@@ -1,0 +1,220 @@
+package io.hookrelay.dispatcher.status;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.hookrelay.delivery.AttemptRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * A subscription's health as a fixed-size aggregate of its attempts: counts in 60 one-minute and 24
+ * one-hour ring buckets (each slot remembers which minute or hour it counts, and is reset when
+ * reused), a latency histogram per hour, and the current failing streak. Its size never depends on
+ * traffic: about 4 KB of JSON. The value of the {@code subscription-health} store; mutable, owned by
+ * one stream task.
+ *
+ * <p>Buckets are by attempt time ({@code attempted_at}), not by processing time, so rebuilding from
+ * the inputs gives the same counts.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+final class SubscriptionHealth {
+
+    static final Serde<SubscriptionHealth> SERDE = JsonSerde.of(SubscriptionHealth.class);
+
+    static final int MINUTES = 60;
+    static final int HOURS = 24;
+    private static final long MINUTE_MS = 60_000L;
+    private static final long HOUR_MS = 3_600_000L;
+
+    @JsonProperty("subscription_id") private String subscriptionId;
+    @JsonProperty("operator_id") private String operatorId;
+    /** Epoch minute each slot counts; 0 for a slot never used. */
+    @JsonProperty("minute_ids") private long[] minuteIds = new long[MINUTES];
+    @JsonProperty("minute_attempts") private int[] minuteAttempts = new int[MINUTES];
+    @JsonProperty("minute_failures") private int[] minuteFailures = new int[MINUTES];
+    /** Epoch hour each slot counts; 0 for a slot never used. */
+    @JsonProperty("hour_ids") private long[] hourIds = new long[HOURS];
+    @JsonProperty("hour_attempts") private int[] hourAttempts = new int[HOURS];
+    @JsonProperty("hour_failures") private int[] hourFailures = new int[HOURS];
+    @JsonProperty("hour_latency") private int[][] hourLatency = new int[HOURS][LatencyBuckets.COUNT];
+
+    @JsonProperty("consecutive_failures") private int consecutiveFailures;
+    /** Epoch ms of the first failed attempt after the last success; null when the last attempt succeeded. */
+    @JsonProperty("failing_since") private Long failingSince;
+    @JsonProperty("last_success_at") private Long lastSuccessAt;
+    @JsonProperty("last_failure_at") private Long lastFailureAt;
+    @JsonProperty("last_failure_status") private int lastFailureStatus;
+    @JsonProperty("last_error") private String lastError;
+    /** Whether this streak's endpoint.failing alert was written. */
+    @JsonProperty("failing_alerted") private boolean failingAlerted;
+    /** Epoch ms (and the written subscription's updated_at) of this guard's disable, until the subscription is enabled again. */
+    @JsonProperty("auto_disabled_at") private Long autoDisabledAt;
+    /** Epoch ms of the latest attempt or dead letter: the entry expires a retention after it. */
+    @JsonProperty("last_activity_at") private long lastActivityAt;
+
+    private SubscriptionHealth() {
+    }
+
+    SubscriptionHealth(String subscriptionId, String operatorId) {
+        this.subscriptionId = subscriptionId;
+        this.operatorId = operatorId;
+    }
+
+    /** Counts an attempt and moves the failing streak. */
+    void record(AttemptRecord a) {
+        boolean ok = a.outcome() == AttemptRecord.Outcome.DELIVERED;
+        long at = a.attemptedAt();
+        count(at, ok, a.latencyMs());
+        touch(at);
+        if (ok) {
+            consecutiveFailures = 0;
+            failingSince = null;
+            failingAlerted = false;
+            lastSuccessAt = lastSuccessAt == null ? at : Math.max(lastSuccessAt, at);
+            return;
+        }
+        if (consecutiveFailures == 0 || failingSince == null) {
+            failingSince = at;
+        }
+        consecutiveFailures++;
+        lastFailureAt = at;
+        lastFailureStatus = a.status();
+        lastError = a.error();
+    }
+
+    /** Notes activity without an attempt (a dead letter), which keeps the entry from expiring. */
+    void touch(long at) {
+        lastActivityAt = Math.max(lastActivityAt, at);
+    }
+
+    private void count(long at, boolean ok, long latencyMs) {
+        long minute = at / MINUTE_MS;
+        int m = (int) Math.floorMod(minute, (long) MINUTES);
+        if (minuteIds[m] < minute) {
+            minuteIds[m] = minute;
+            minuteAttempts[m] = 0;
+            minuteFailures[m] = 0;
+        }
+        // A slot already counting a later minute means this attempt is over an hour old for it.
+        if (minuteIds[m] == minute) {
+            minuteAttempts[m]++;
+            minuteFailures[m] += ok ? 0 : 1;
+        }
+        long hour = at / HOUR_MS;
+        int h = (int) Math.floorMod(hour, (long) HOURS);
+        if (hourIds[h] < hour) {
+            hourIds[h] = hour;
+            hourAttempts[h] = 0;
+            hourFailures[h] = 0;
+            hourLatency[h] = new int[LatencyBuckets.COUNT];
+        }
+        if (hourIds[h] == hour) {
+            hourAttempts[h]++;
+            hourFailures[h] += ok ? 0 : 1;
+            hourLatency[h][LatencyBuckets.index(latencyMs)]++;
+        }
+    }
+
+    /** Attempts and failures in the current minute and the 59 before it (minute resolution). */
+    Window lastHour(long nowMs) {
+        long from = nowMs / MINUTE_MS - MINUTES;
+        long attempts = 0;
+        long failures = 0;
+        for (int i = 0; i < MINUTES; i++) {
+            if (minuteIds[i] > from) {
+                attempts += minuteAttempts[i];
+                failures += minuteFailures[i];
+            }
+        }
+        return new Window(attempts, failures, null, null);
+    }
+
+    /**
+     * Attempts, failures and latency percentiles in the current hour and the 23 before it (hour
+     * resolution: the slot of the hour 24 hours ago is the one the current hour reuses).
+     */
+    Window lastDay(long nowMs) {
+        long from = nowMs / HOUR_MS - HOURS;
+        long attempts = 0;
+        long failures = 0;
+        long[] latency = new long[LatencyBuckets.COUNT];
+        for (int i = 0; i < HOURS; i++) {
+            if (hourIds[i] > from) {
+                attempts += hourAttempts[i];
+                failures += hourFailures[i];
+                for (int b = 0; b < LatencyBuckets.COUNT; b++) {
+                    latency[b] += hourLatency[i][b];
+                }
+            }
+        }
+        return new Window(attempts, failures, LatencyBuckets.percentile(latency, 0.50),
+                LatencyBuckets.percentile(latency, 0.99));
+    }
+
+    /** Counts over a window; percentiles in ms (bucket bounds), null when not kept or nothing counted. */
+    record Window(long attempts, long failures, Long p50Ms, Long p99Ms) {
+        long delivered() {
+            return attempts - failures;
+        }
+    }
+
+    /** Ends the failing streak without a success: the subscription was enabled again after this guard disabled it. */
+    void restartStreak() {
+        consecutiveFailures = 0;
+        failingSince = null;
+        failingAlerted = false;
+        autoDisabledAt = null;
+    }
+
+    void markFailingAlerted() {
+        failingAlerted = true;
+    }
+
+    void markAutoDisabled(long at) {
+        autoDisabledAt = at;
+    }
+
+    String subscriptionId() {
+        return subscriptionId;
+    }
+
+    String operatorId() {
+        return operatorId;
+    }
+
+    int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    Long failingSince() {
+        return failingSince;
+    }
+
+    Long lastSuccessAt() {
+        return lastSuccessAt;
+    }
+
+    Long lastFailureAt() {
+        return lastFailureAt;
+    }
+
+    int lastFailureStatus() {
+        return lastFailureStatus;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    boolean failingAlerted() {
+        return failingAlerted;
+    }
+
+    Long autoDisabledAt() {
+        return autoDisabledAt;
+    }
+
+    long lastActivityAt() {
+        return lastActivityAt;
+    }
+}

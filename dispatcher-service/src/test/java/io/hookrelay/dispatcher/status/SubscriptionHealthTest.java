@@ -1,0 +1,76 @@
+package io.hookrelay.dispatcher.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import io.hookrelay.contract.Json;
+import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.AttemptRecord.Outcome;
+import org.junit.jupiter.api.Test;
+
+/** The health aggregate on its own: fixed buckets that forget what falls out of the window. */
+class SubscriptionHealthTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+
+    private static AttemptRecord attempt(Instant at, boolean ok, long latencyMs) {
+        return new AttemptRecord("msg_1", "sub_1", "op", "e", "conversion.ftd", 1, at.toEpochMilli(), at.toEpochMilli(),
+                0, ok ? 204 : 500, latencyMs, ok ? null : "HTTP 500", "", ok ? Outcome.DELIVERED : Outcome.RETRYING,
+                null, null, "http://h");
+    }
+
+    @Test
+    void windowsCountOnlyAttemptsWithinTheLastHourAndDay() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        h.record(attempt(T0, true, 20));
+        h.record(attempt(T0.plus(Duration.ofMinutes(30)), false, 40));
+        h.record(attempt(T0.plus(Duration.ofMinutes(90)), true, 700));
+        long now = T0.plus(Duration.ofMinutes(100)).toEpochMilli();
+
+        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, null, null));
+        SubscriptionHealth.Window day = h.lastDay(now);
+        assertThat(day.attempts()).isEqualTo(3);
+        assertThat(day.failures()).isEqualTo(1);
+        assertThat(day.p50Ms()).isEqualTo(50L);
+        assertThat(day.p99Ms()).isEqualTo(1_000L);
+
+        // The day is the current hour and the 23 before it: at 10:20 the next day, from 11:00 on.
+        long nextDay = T0.plus(Duration.ofHours(24)).plus(Duration.ofMinutes(20)).toEpochMilli();
+        assertThat(h.lastDay(nextDay).attempts()).as("only the 11:30 attempt is within the day").isEqualTo(1);
+        // A slot reused a day later starts from zero rather than adding to yesterday's count.
+        h.record(attempt(T0.plus(Duration.ofHours(24)), true, 20));
+        assertThat(h.lastDay(nextDay).attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void aSuccessEndsTheFailingStreak() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        h.record(attempt(T0, false, 10));
+        h.record(attempt(T0.plusSeconds(5), false, 10));
+        assertThat(h.consecutiveFailures()).isEqualTo(2);
+        assertThat(h.failingSince()).isEqualTo(T0.toEpochMilli());
+
+        h.record(attempt(T0.plusSeconds(10), true, 10));
+
+        assertThat(h.consecutiveFailures()).isZero();
+        assertThat(h.failingSince()).isNull();
+        assertThat(h.lastSuccessAt()).isEqualTo(T0.plusSeconds(10).toEpochMilli());
+        assertThat(h.lastError()).isEqualTo("HTTP 500");
+    }
+
+    @Test
+    void staysTheSameSizeHoweverMuchTrafficItCounts() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        for (int i = 0; i < 1_000; i++) {
+            h.record(attempt(T0.plusSeconds(i * 30L), i % 2 == 0, i));
+        }
+        int afterAThousand = Json.bytes(h).length;
+        for (int i = 1_000; i < 100_000; i++) {
+            h.record(attempt(T0.plusSeconds(i * 30L), i % 2 == 0, i % 2000));
+        }
+
+        assertThat(Json.bytes(h).length).isLessThan(3_000).isBetween(afterAThousand - 200, afterAThousand + 200);
+    }
+}

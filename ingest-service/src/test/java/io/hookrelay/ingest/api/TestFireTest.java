@@ -1,0 +1,214 @@
+package io.hookrelay.ingest.api;
+
+import static io.hookrelay.ingest.api.ApiServer.KEY_A;
+import static io.hookrelay.ingest.api.ApiServer.KEY_B;
+import static io.hookrelay.ingest.api.ApiServer.OPERATOR_A;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hookrelay.contract.Json;
+import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.signing.WebhookSigner;
+import io.hookrelay.subscription.Secrets;
+import io.hookrelay.subscription.Subscription;
+import io.hookrelay.testing.KafkaTestClient;
+import io.hookrelay.testing.WebhookReceiver;
+import io.hookrelay.testing.WebhookReceiver.Received;
+import io.hookrelay.testing.WebhookReceiver.Reply;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /v1/subscriptions/{id}/test} against a real local endpoint: what the endpoint receives,
+ * what the operator is answered, and that nothing of it enters the delivery pipeline.
+ */
+class TestFireTest {
+
+    private static ApiServer server;
+    private static ApiClient client;
+    private static WebhookReceiver receiver;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = ApiServer.start(TestKafka.bootstrap(), true, 5_000);
+        client = server.client();
+        receiver = WebhookReceiver.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        receiver.close();
+        server.close();
+    }
+
+    /** Creates a subscription through the API and returns its answer (with id and secret). */
+    private static JsonNode subscribe(String key, String url) {
+        ApiClient.Response created = client.postJson("/v1/subscriptions", key,
+                Map.of("url", url, "event_types", List.of("conversion.*")));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return created.json();
+    }
+
+    private static ApiClient.Response testFire(String key, String id) {
+        return client.send("POST", "/v1/subscriptions/" + id + "/test", key, null, new byte[0]);
+    }
+
+    @Test
+    void sendsOneSignedTestEventNowAndAnswersWhatTheEndpointSaid() throws Exception {
+        String token = "tok-" + UUID.randomUUID();
+        receiver.reply("/test-ok", Reply.status(200).withBody("thanks, got it").after(Duration.ofMillis(150)));
+        JsonNode s = subscribe(KEY_A, receiver.url("/test-ok?token=" + token));
+        String id = s.get("id").asText();
+
+        ApiClient.Response answer = testFire(KEY_A, id);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(answer.json().get("delivered").asBoolean()).isTrue();
+        assertThat(answer.json().get("status").asInt()).isEqualTo(200);
+        assertThat(answer.json().get("response_excerpt").asText()).isEqualTo("thanks, got it");
+        assertThat(answer.json().get("error").isNull()).isTrue();
+        assertThat(answer.json().get("latency_ms").asLong()).as("the endpoint took 150 ms to answer")
+                .isGreaterThanOrEqualTo(150);
+        List<Received> got = receiver.received("/test-ok?token=" + token);
+        assertThat(got).hasSize(1);
+        Received request = got.get(0);
+        String webhookId = request.header("webhook-id");
+        assertThat(webhookId).startsWith("msg_").isEqualTo(answer.json().get("webhook_id").asText());
+        assertThat(request.header("content-type")).isEqualTo("application/json");
+        long timestamp = Long.parseLong(request.header("webhook-timestamp"));
+        assertThat(WebhookSigner.verify(s.get("secret").asText(), webhookId, timestamp, request.body(),
+                request.header("webhook-signature"))).as("signed with the subscription's secret").isTrue();
+        JsonNode body = Json.tree(request.body());
+        assertThat(body.get("type").asText()).isEqualTo("webhook.test");
+        assertThat(Instant.parse(body.get("timestamp").asText())).isNotNull();
+        assertThat(body.get("data").get("subscription_id").asText()).isEqualTo(id);
+        assertThat(body.get("data").get("message").asText()).isNotBlank();
+
+        ApiClient.Response again = testFire(KEY_A, id);
+        assertThat(receiver.received("/test-ok?token=" + token)).hasSize(2);
+        assertThat(again.json().get("webhook_id").asText()).as("a fresh webhook-id per test, so receivers do not"
+                + " drop the second as a duplicate").isNotEqualTo(webhookId);
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void reportsAFailingEndpointAsNotDeliveredWithItsStatusAndAShortExcerpt() {
+        receiver.reply("/test-500", Reply.status(500).withBody("x".repeat(5000)));
+        String id = subscribe(KEY_A, receiver.url("/test-500")).get("id").asText();
+
+        ApiClient.Response answer = testFire(KEY_A, id);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.json().get("delivered").asBoolean()).isFalse();
+        assertThat(answer.json().get("status").asInt()).isEqualTo(500);
+        assertThat(answer.json().get("error").asText()).isEqualTo("HTTP 500");
+        assertThat(answer.json().get("response_excerpt").asText()).hasSize(1024).matches("x+");
+        assertThat(receiver.received("/test-500")).as("a failed test is never retried").hasSize(1);
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void reportsAnEndpointThatDoesNotAnswerWithStatusZeroAndTheError() {
+        int closed = EmbeddedKafka.freePort();
+        String id = subscribe(KEY_A, "http://127.0.0.1:" + closed + "/hook?token=secret-ish").get("id").asText();
+
+        ApiClient.Response answer = testFire(KEY_A, id);
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.json().get("delivered").asBoolean()).isFalse();
+        assertThat(answer.json().get("status").asInt()).isZero();
+        assertThat(answer.json().get("error").asText()).startsWith("connection to http://127.0.0.1:" + closed + " failed");
+        assertThat(answer.json().get("error").asText()).doesNotContain("secret-ish", "/hook");
+        assertThat(answer.json().get("response_excerpt").asText()).isEmpty();
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void testsADisabledSubscriptionSoAFixCanBeCheckedBeforeEnablingIt() {
+        String id = subscribe(KEY_A, receiver.url("/test-disabled")).get("id").asText();
+        assertThat(client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("enabled", false)).status()).isEqualTo(200);
+
+        ApiClient.Response answer = testFire(KEY_A, id);
+
+        assertThat(answer.json().get("delivered").asBoolean()).isTrue();
+        assertThat(receiver.received("/test-disabled")).hasSize(1);
+        assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().get("enabled").asBoolean())
+                .as("testing does not enable it").isFalse();
+    }
+
+    @Test
+    void answers404ForAnotherOperatorsSubscriptionAndSendsNothing() {
+        String id = subscribe(KEY_A, receiver.url("/test-foreign")).get("id").asText();
+
+        ApiClient.Response foreign = testFire(KEY_B, id);
+        ApiClient.Response unknown = testFire(KEY_A, "sub_doesnotexist");
+        ApiClient.Response anonymous = testFire(null, id);
+
+        assertThat(foreign.status()).isEqualTo(404);
+        assertThat(foreign.error()).isEqualTo("not_found");
+        assertThat(foreign.message()).as("the same answer as for an id that does not exist")
+                .isEqualTo("Subscription " + id + " does not exist");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.message()).isEqualTo("Subscription sub_doesnotexist does not exist");
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(receiver.received("/test-foreign")).isEmpty();
+    }
+
+    @Test
+    void refusesAPrivateTargetAtConnectTimeWhenPrivateTargetsAreNotAllowed() throws Exception {
+        // Written straight to the topic: the API itself would refuse this URL at creation.
+        Instant now = Instant.now();
+        Subscription s = new Subscription(Secrets.newSubscriptionId(), OPERATOR_A, receiver.url("/test-private"),
+                List.of("*"), Subscription.Filter.NONE, "private", true, null, Secrets.newSecret(), now, now);
+        try (KafkaTestClient kafka = new KafkaTestClient(TestKafka.bootstrap());
+             ApiServer strict = ApiServer.start(TestKafka.bootstrap(), false, 5_000)) {
+            kafka.send(Topics.SUBSCRIPTIONS, s.id(), Json.bytes(s));
+            await().atMost(Duration.ofSeconds(30)).until(() -> strict.catalog.get(s.id()).isPresent());
+
+            ApiClient.Response answer = strict.client().send("POST", "/v1/subscriptions/" + s.id() + "/test", KEY_A,
+                    null, new byte[0]);
+
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.json().get("delivered").asBoolean()).isFalse();
+            assertThat(answer.json().get("status").asInt()).isZero();
+            assertThat(answer.json().get("error").asText()).startsWith("target refused: 127.0.0.1")
+                    .contains("WEBHOOKS_ALLOW_PRIVATE_TARGETS");
+        }
+        assertThat(receiver.received("/test-private")).isEmpty();
+    }
+
+    /** Nothing on webhooks.attempts, any webhooks.retry.* topic or webhooks.dlq: no other ingest test writes there. */
+    private static void assertNothingWrittenToTheDeliveryTopics() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrap());
+        try (Admin admin = Admin.create(p)) {
+            List<String> topics = admin.listTopics().names().get().stream()
+                    .filter(t -> t.equals(Topics.ATTEMPTS) || t.equals(Topics.DLQ) || t.startsWith(Topics.RETRY_PREFIX))
+                    .toList();
+            assertThat(topics).contains(Topics.ATTEMPTS, Topics.DLQ, Topics.RETRY_PREFIX + "5s");
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(topics).allTopicNames().get().values().forEach(d -> d.partitions()
+                    .forEach(part -> latest.put(new TopicPartition(d.name(), part.partition()), OffsetSpec.latest())));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            assertThat(ends).isNotEmpty().allSatisfy((tp, end) -> assertThat(end).as("end offset of %s", tp).isZero());
+        } catch (Exception e) {
+            throw new AssertionError("Reading the end offsets failed", e);
+        }
+    }
+}
