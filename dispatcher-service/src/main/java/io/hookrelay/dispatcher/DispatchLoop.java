@@ -3,15 +3,13 @@ package io.hookrelay.dispatcher;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.OffsetCommitter;
 import io.hookrelay.kafka.OffsetTracker;
-import io.hookrelay.logging.LogLine;
 import io.hookrelay.metrics.ConsumerLag;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -20,10 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -44,7 +38,6 @@ final class DispatchLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(DispatchLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
     /** Async commits at most this often (ms): each one is a broker round trip. */
-    private static final long COMMIT_INTERVAL_MS = 200;
     /** The loop counts as stuck when it has not polled for this long (ns). */
     private static final long STALE_POLL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -54,20 +47,17 @@ final class DispatchLoop implements Runnable {
     private final DispatcherMetrics metrics;
     private final int maxInFlight;
     private final Duration drainTimeout;
-    private final OffsetTracker tracker = new OffsetTracker();
+    private OffsetCommitter committer;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile boolean failed;
-    private volatile boolean connected;
     private volatile long lastPollNanos = System.nanoTime();
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaClientMetrics clientMetrics;
     private ConsumerLag lag;
     private boolean paused;
     private boolean draining;
-    private long lastCommitMs;
-    private long lastConnectionCheckMs;
 
     DispatchLoop(Properties consumerProps, SubscriptionCatalog catalog, EventDispatcher dispatcher,
                  DispatcherMetrics metrics, int maxInFlight, Duration drainTimeout) {
@@ -86,6 +76,7 @@ final class DispatchLoop implements Runnable {
                 return;
             }
             consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            committer = new OffsetCommitter(consumer, group(), consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG));
             clientMetrics = new KafkaClientMetrics(consumer);
             clientMetrics.bindTo(metrics.registry);
             lag = ConsumerLag.start(consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG), group(),
@@ -93,10 +84,10 @@ final class DispatchLoop implements Runnable {
                     metrics.registry);
             consumer.subscribe(List.of(Topics.ACCEPTED), new Rebalance());
             while (running) {
-                commitAsync();
+                committer.commitDue();
                 applyBackpressure();
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    OffsetTracker.Pending p = tracker.track(new TopicPartition(r.topic(), r.partition()), r.offset());
+                    OffsetTracker.Pending p = committer.track(r);
                     dispatcher.dispatch(r).whenComplete((v, e) -> {
                         if (e == null) {
                             p.complete();
@@ -104,7 +95,7 @@ final class DispatchLoop implements Runnable {
                     });
                 }
                 lastPollNanos = System.nanoTime();
-                checkConnection();
+                committer.checkConnection();
             }
             drain();
         } catch (RuntimeException e) {
@@ -168,80 +159,19 @@ final class DispatchLoop implements Runnable {
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
             // Polling paused partitions fetches nothing but keeps the group membership and commits going.
-            commitAsync();
+            committer.commitDue();
             consumer.poll(Duration.ofMillis(50));
         }
         if (metrics.inFlight() > 0) {
             log.warn("Closing with {} deliveries still in flight after {}; their events will be delivered again"
                     + " (same webhook-id) after a restart", metrics.inFlight(), drainTimeout);
         }
-        notePositions();
-        commitSync(tracker.committable());
-    }
-
-    private void commitAsync() {
-        long now = System.currentTimeMillis();
-        if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
-            return;
-        }
-        notePositions();
-        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
-        if (offsets.isEmpty()) {
-            return;
-        }
-        lastCommitMs = now;
-        consumer.commitAsync(offsets, (committed, e) -> {
-            // Runs on this thread, inside poll().
-            if (e == null) {
-                tracker.committed(committed);
-            } else {
-                log.warn("Committing offsets {} failed; the next commit covers them", offsets, e);
-            }
-        });
-    }
-
-    /** Tells the tracker how far the consumer has read, transaction markers included. */
-    private void notePositions() {
-        for (TopicPartition tp : consumer.assignment()) {
-            try {
-                tracker.fetchedUpTo(tp, consumer.position(tp, Duration.ZERO));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // No position yet for this partition: nothing fetched, nothing to note.
-            }
-        }
-    }
-
-    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try {
-            consumer.commitSync(offsets, Duration.ofSeconds(10));
-            tracker.committed(offsets);
-        } catch (KafkaException e) {
-            log.warn("Committing offsets {} failed; those records will be delivered again (same webhook-id)", offsets, e);
-        }
-    }
-
-    private void checkConnection() {
-        long now = System.currentTimeMillis();
-        if (now - lastConnectionCheckMs < 1000) {
-            return;
-        }
-        lastConnectionCheckMs = now;
-        boolean any = false;
-        for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
-            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
-                    && m.getValue().metricValue() instanceof Double d && d > 0) {
-                any = true;
-            }
-        }
-        connected = any;
+        committer.commitAll();
     }
 
     /** Healthy: consuming, polling recently and connected to the cluster. */
     boolean healthy() {
-        return running && !failed && connected && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
+        return running && !failed && committer != null && committer.connected() && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
     }
 
     /** Asks the loop to drain and stop, and waits for it (at most the drain timeout plus a margin). */
@@ -260,32 +190,19 @@ final class DispatchLoop implements Runnable {
         return consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     }
 
-    /** One line per change of this member's partitions; none for the empty changes cooperative rebalances report. */
-    private void logRebalance(String event, Collection<TopicPartition> partitions) {
-        if (!partitions.isEmpty()) {
-            log.info("{}", LogLine.event(event).with("group", group())
-                    .with("client_id", consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG))
-                    .with("partitions", partitions.stream().map(TopicPartition::toString).sorted()
-                            .collect(Collectors.joining(","))));
-        }
-    }
-
     /** Called on the poll thread, inside poll(). */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             // Commit what is complete for the partitions leaving us; the rest will be redelivered to
             // their new owner: at least once, under the same webhook-id.
-            commitSync(tracker.committable(partitions));
-            tracker.forget(partitions);
-            logRebalance("partitions.revoked", partitions);
+            committer.revoked(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // Another member may already own them: committing now could overwrite its progress.
-            tracker.forget(partitions);
-            logRebalance("partitions.lost", partitions);
+            committer.lost(partitions);
         }
 
         @Override
@@ -293,7 +210,7 @@ final class DispatchLoop implements Runnable {
             if (paused || draining) {
                 consumer.pause(partitions);
             }
-            logRebalance("partitions.assigned", partitions);
+            committer.assigned(partitions);
         }
     }
 }

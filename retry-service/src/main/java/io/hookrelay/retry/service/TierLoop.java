@@ -5,18 +5,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.InvalidDeliveryException;
+import io.hookrelay.kafka.OffsetCommitter;
 import io.hookrelay.kafka.OffsetTracker;
-import io.hookrelay.logging.LogLine;
 import io.hookrelay.metrics.ConsumerLag;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -26,10 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -58,7 +52,6 @@ final class TierLoop implements Runnable {
      */
     private static final long MAX_POLL_MS = 50;
     /** Async commits at most this often (ms): each one is a broker round trip. */
-    private static final long COMMIT_INTERVAL_MS = 200;
     /** The loop counts as stuck when it has not polled for this long (ns). */
     private static final long STALE_POLL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -70,21 +63,18 @@ final class TierLoop implements Runnable {
     private final int maxInFlight;
     private final Duration drainTimeout;
     private final Clock clock;
-    private final OffsetTracker tracker = new OffsetTracker();
+    private OffsetCommitter committer;
     private final DueGate gate = new DueGate();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile boolean failed;
-    private volatile boolean connected;
     private volatile long lastPollNanos = System.nanoTime();
     private KafkaConsumer<String, byte[]> consumer;
     private KafkaClientMetrics clientMetrics;
     private ConsumerLag lag;
     private boolean draining;
     private boolean overLimit;
-    private long lastCommitMs;
-    private long lastConnectionCheckMs;
 
     TierLoop(Properties consumerProps, List<String> topics, SubscriptionCatalog catalog, RetryAttempts attempts,
              RetryMetrics metrics, int maxInFlight, Duration drainTimeout, Clock clock) {
@@ -105,13 +95,14 @@ final class TierLoop implements Runnable {
                 return;
             }
             consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+            committer = new OffsetCommitter(consumer, group(), consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG));
             clientMetrics = new KafkaClientMetrics(consumer);
             clientMetrics.bindTo(metrics.registry);
             lag = ConsumerLag.start(consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG), group(), topics,
                     consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-lag", metrics.registry);
             consumer.subscribe(topics, new Rebalance());
             while (running) {
-                commitAsync();
+                committer.commitDue();
                 gate.release(clock.millis());
                 applyPauses();
                 ConsumerRecords<String, byte[]> batch = consumer.poll(pollTimeout());
@@ -119,7 +110,7 @@ final class TierLoop implements Runnable {
                     take(tp, batch.records(tp));
                 }
                 lastPollNanos = System.nanoTime();
-                checkConnection();
+                committer.checkConnection();
             }
             drain();
         } catch (RuntimeException e) {
@@ -188,7 +179,7 @@ final class TierLoop implements Runnable {
     }
 
     private void track(TopicPartition tp, ConsumerRecord<String, byte[]> r, CompletableFuture<Void> outcome) {
-        OffsetTracker.Pending p = tracker.track(tp, r.offset());
+        OffsetTracker.Pending p = committer.track(r);
         outcome.whenComplete((v, e) -> {
             if (e == null) {
                 p.complete();
@@ -245,84 +236,19 @@ final class TierLoop implements Runnable {
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
             // Polling paused partitions fetches nothing but keeps the group membership and commits going.
-            commitAsync();
+            committer.commitDue();
             consumer.poll(Duration.ofMillis(50));
         }
         if (metrics.inFlight() > 0) {
             log.warn("Closing with {} attempts still in flight after {}; they will be made again (same webhook-id)"
                     + " after a restart", metrics.inFlight(), drainTimeout);
         }
-        notePositions();
-        commitSync(tracker.committable());
-    }
-
-    private void commitAsync() {
-        long now = System.currentTimeMillis();
-        if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
-            return;
-        }
-        notePositions();
-        Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
-        if (offsets.isEmpty()) {
-            return;
-        }
-        lastCommitMs = now;
-        consumer.commitAsync(offsets, (committed, e) -> {
-            // Runs on this thread, inside poll().
-            if (e == null) {
-                tracker.committed(committed);
-            } else {
-                log.warn("Committing offsets {} failed; the next commit covers them", offsets, e);
-            }
-        });
-    }
-
-    /**
-     * Tells the tracker how far the consumer has read, transaction markers included. Called only
-     * between polls, when every record handed out is tracked or sought back to, so the position
-     * never passes a record that is neither.
-     */
-    private void notePositions() {
-        for (TopicPartition tp : consumer.assignment()) {
-            try {
-                tracker.fetchedUpTo(tp, consumer.position(tp, Duration.ZERO));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // No position yet for this partition: nothing fetched, nothing to note.
-            }
-        }
-    }
-
-    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try {
-            consumer.commitSync(offsets, Duration.ofSeconds(10));
-            tracker.committed(offsets);
-        } catch (KafkaException e) {
-            log.warn("Committing offsets {} failed; those records will be attempted again (same webhook-id)", offsets, e);
-        }
-    }
-
-    private void checkConnection() {
-        long now = System.currentTimeMillis();
-        if (now - lastConnectionCheckMs < 1000) {
-            return;
-        }
-        lastConnectionCheckMs = now;
-        boolean any = false;
-        for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
-            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
-                    && m.getValue().metricValue() instanceof Double d && d > 0) {
-                any = true;
-            }
-        }
-        connected = any;
+        committer.commitAll();
     }
 
     /** Healthy: consuming, polling recently and connected to the cluster. */
     boolean healthy() {
-        return running && !failed && connected && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
+        return running && !failed && committer != null && committer.connected() && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
     }
 
     /** Asks the loop to drain and stop, and waits for it (at most the drain timeout plus a margin). */
@@ -341,16 +267,6 @@ final class TierLoop implements Runnable {
         return consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     }
 
-    /** One line per change of this member's partitions; none for the empty changes cooperative rebalances report. */
-    private void logRebalance(String event, Collection<TopicPartition> partitions) {
-        if (!partitions.isEmpty()) {
-            log.info("{}", LogLine.event(event).with("group", group())
-                    .with("client_id", consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG))
-                    .with("partitions", partitions.stream().map(TopicPartition::toString).sorted()
-                            .collect(Collectors.joining(","))));
-        }
-    }
-
     /** Called on the poll thread, inside poll(). */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
@@ -358,18 +274,15 @@ final class TierLoop implements Runnable {
             // Commit what is complete for the partitions leaving us; the rest is attempted again by
             // their new owner: at least once, under the same webhook-id. Their timers go with them:
             // the new owner reads the head record and sets its own.
-            commitSync(tracker.committable(partitions));
-            tracker.forget(partitions);
+            committer.revoked(partitions);
             gate.forget(partitions);
-            logRebalance("partitions.revoked", partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // Another member may already own them: committing now could overwrite its progress.
-            tracker.forget(partitions);
             gate.forget(partitions);
-            logRebalance("partitions.lost", partitions);
+            committer.lost(partitions);
         }
 
         @Override
@@ -378,7 +291,7 @@ final class TierLoop implements Runnable {
             if (draining || overLimit) {
                 consumer.pause(partitions);
             }
-            logRebalance("partitions.assigned", partitions);
+            committer.assigned(partitions);
         }
     }
 }
