@@ -140,4 +140,18 @@ final class Fixtures {
             throws InterruptedException, ExecutionException {
         return admin.listConsumerGroupOffsets(DispatcherService.GROUP_ID).partitionsToOffsetAndMetadata().get();
     }
+
+    /**
+     * Event ids of the deliveries waiting on the first retry tier. A first attempt that failed (a
+     * receiver closing a connection under load, a lease timeout) is not lost: it is durable there,
+     * under the same webhook-id, for the retry-service, which these tests do not run.
+     */
+    static java.util.Set<String> retriedEventIds(io.hookrelay.testing.KafkaTestClient client, PipelineConfig config) {
+        String topic = config.get(PipelineConfig.RETRY_SCHEDULE).topicBefore(2);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (var r : client.readUntil(topic, l -> false, java.time.Duration.ofMillis(1500))) {
+            ids.add(io.hookrelay.delivery.Delivery.fromJson(r.value()).eventId());
+        }
+        return ids;
+    }
 }

@@ -51,7 +51,6 @@ public final class OffsetCommitter {
         if (now - lastCommitMs < COMMIT_INTERVAL_MS) {
             return;
         }
-        notePositions();
         Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
         if (offsets.isEmpty()) {
             return;
@@ -69,7 +68,6 @@ public final class OffsetCommitter {
 
     /** Commits synchronously everything committable: on the way out. */
     public void commitAll() {
-        notePositions();
         commitSync(tracker.committable());
     }
 
@@ -106,21 +104,6 @@ public final class OffsetCommitter {
     /** Whether the consumer held a broker connection at the last check. */
     public boolean connected() {
         return connected;
-    }
-
-    /**
-     * Tells the tracker how far the consumer has read, transaction markers included. Called only
-     * between polls, when every record handed out is tracked (or sought back to), so the position
-     * never passes a record that is neither.
-     */
-    private void notePositions() {
-        for (TopicPartition tp : consumer.assignment()) {
-            try {
-                tracker.fetchedUpTo(tp, consumer.position(tp, Duration.ZERO));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // No position yet for this partition: nothing fetched, nothing to note.
-            }
-        }
     }
 
     private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {

@@ -38,8 +38,6 @@ public final class OffsetTracker {
         long completeUpTo = -1;
         /** The highest position the broker has acknowledged as committed. */
         long committed = -1;
-        /** The consumer's position: everything before it was fetched, or skipped as a transaction marker. */
-        long fetchedUpTo = -1;
     }
 
     private final Map<TopicPartition, Partition> partitions = new HashMap<>();
@@ -65,23 +63,11 @@ public final class OffsetTracker {
             while (!p.pending.isEmpty() && p.pending.peekFirst().complete) {
                 p.completeUpTo = p.pending.pollFirst().offset + 1;
             }
-            // Transactional topics end each transaction with a marker that takes an offset but is
-            // never handed to the application. With nothing pending, commit past it, or the group's
-            // lag never drops below 1 and Kafka's own tools show a backlog that isn't there.
-            if (p.pending.isEmpty() && p.fetchedUpTo > p.completeUpTo) {
-                p.completeUpTo = p.fetchedUpTo;
-            }
             if (p.completeUpTo > p.committed) {
                 out.put(tp, new OffsetAndMetadata(p.completeUpTo));
             }
         }
         return out;
-    }
-
-    /** Notes the consumer's position on {@code tp}: every offset below it was fetched or skipped. */
-    public void fetchedUpTo(TopicPartition tp, long position) {
-        Partition p = partitions.computeIfAbsent(tp, k -> new Partition());
-        p.fetchedUpTo = Math.max(p.fetchedUpTo, position);
     }
 
     /** Notes a commit the broker acknowledged. */

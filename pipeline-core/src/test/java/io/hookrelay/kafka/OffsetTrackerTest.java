@@ -60,25 +60,4 @@ class OffsetTrackerTest {
 
         assertThat(tracker.committable()).isEmpty();
     }
-
-    @Test
-    void commitsPastTransactionMarkersOnceNothingIsPending() {
-        OffsetTracker t = new OffsetTracker();
-        TopicPartition tp = new TopicPartition("webhooks.accepted", 0);
-        OffsetTracker.Pending a = t.track(tp, 10);
-        t.fetchedUpTo(tp, 12); // offset 11 is a commit marker the consumer skipped
-        assertThat(t.committable()).isEmpty();
-        a.complete();
-        assertThat(t.committable().get(tp).offset()).isEqualTo(12);
-    }
-
-    @Test
-    void neverCommitsPastAPendingRecordWhateverThePosition() {
-        OffsetTracker t = new OffsetTracker();
-        TopicPartition tp = new TopicPartition("webhooks.accepted", 0);
-        t.track(tp, 10).complete();
-        t.track(tp, 11);
-        t.fetchedUpTo(tp, 13);
-        assertThat(t.committable().get(tp).offset()).isEqualTo(11);
-    }
 }
