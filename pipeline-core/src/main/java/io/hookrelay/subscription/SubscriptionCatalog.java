@@ -146,7 +146,8 @@ public final class SubscriptionCatalog implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     applyRecord(r);
                 }
-                connected = hasBrokerConnection();
+                // An empty poll looks the same whether the broker is idle or gone; the connection count tells.
+                connected = io.hookrelay.kafka.KafkaClients.connected(consumer.metrics());
                 if (caughtUp.getCount() > 0 && end.entrySet().stream()
                         .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                     log.info("Subscription catalog loaded: {} subscriptions", byId.size());
@@ -163,17 +164,6 @@ public final class SubscriptionCatalog implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(2));
         }
-    }
-
-    /** An empty poll looks the same whether the broker is idle or gone; the client's connection count tells. */
-    private boolean hasBrokerConnection() {
-        for (var e : consumer.metrics().entrySet()) {
-            if (e.getKey().name().equals("connection-count") && e.getKey().group().equals("consumer-metrics")) {
-                Object v = e.getValue().metricValue();
-                return v instanceof Number n && n.doubleValue() > 0;
-            }
-        }
-        return true;
     }
 
     private List<TopicPartition> partitions() {

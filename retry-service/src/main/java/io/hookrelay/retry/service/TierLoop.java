@@ -165,7 +165,7 @@ final class TierLoop implements Runnable {
             try {
                 d = TierRecords.read(r);
             } catch (InvalidDeliveryException e) {
-                track(tp, r, attempts.deadLetterInvalid(r, e.getMessage()));
+                track(r, attempts.deadLetterInvalid(r, e.getMessage()));
                 continue;
             }
             if (clock.millis() < d.dueAt()) {
@@ -174,11 +174,11 @@ final class TierLoop implements Runnable {
                 gate.hold(tp, d.dueAt());
                 return;
             }
-            track(tp, r, attempts.attempt(r, d));
+            track(r, attempts.attempt(r, d));
         }
     }
 
-    private void track(TopicPartition tp, ConsumerRecord<String, byte[]> r, CompletableFuture<Void> outcome) {
+    private void track(ConsumerRecord<String, byte[]> r, CompletableFuture<Void> outcome) {
         OffsetTracker.Pending p = committer.track(r);
         outcome.whenComplete((v, e) -> {
             if (e == null) {
