@@ -105,7 +105,8 @@ public final class Benchmark implements Callable<Integer> {
         }
         Map<String, Object> settings = new LinkedHashMap<>(env);
         settings.put("scenarios", scenarios);
-        settings.put("pipeline", "fresh per scenario: embedded broker + ingest + dispatcher + retry in the benchmark JVM");
+        settings.put("pipeline", "fresh per scenario: embedded broker, ingest and retry in the benchmark JVM; the dispatcher"
+                + " (hookrelay.jar dispatcher) in its own JVM at " + DispatcherProcess.HEAP);
         settings.put("events", "canonical JSON produced to events.conversion (content-type: application/json), through ingest Streams");
         settings.put("receiver", "BenchReceiver, JDK HttpServer in a child JVM (-Xmx512m)");
         Report report = Report.of(settings, results);

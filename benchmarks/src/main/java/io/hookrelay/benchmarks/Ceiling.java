@@ -30,7 +30,7 @@ final class Ceiling {
         receiver.reset();
         Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         Semaphore permits = new Semaphore(inFlight);
-        Scenarios.Sampler sampler = new Scenarios.Sampler();
+        Scenarios.Sampler sampler = new Scenarios.Sampler(null);
         long[] sent = new long[requests];
         long failed;
         try (CloseableHttpAsyncClient client = HttpAsyncClients.custom()
@@ -98,7 +98,7 @@ final class Ceiling {
                 1, requests, delivered, duplicates, requests - delivered, Scenarios.round(delivered / seconds),
                 Scenarios.round(seconds), Scenarios.ms(latency.getValueAtPercentile(50)),
                 Scenarios.ms(latency.getValueAtPercentile(99)), Scenarios.ms(latency.getValueAtPercentile(99.9)),
-                Scenarios.ms(latency.getMaxValue()), sampler.peakHeapMb, sampler.peakRssMb, extra);
+                Scenarios.ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), extra);
         System.out.println("  " + r.oneLine());
         return r;
     }

@@ -115,9 +115,14 @@ final class ReceiverProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(process, 10);
+    }
+
+    /** SIGTERM, then SIGKILL when {@code process} has not exited within {@code graceSeconds}. */
+    static void stop(Process process, int graceSeconds) {
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {

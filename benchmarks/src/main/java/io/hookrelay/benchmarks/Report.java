@@ -120,14 +120,14 @@ record Report(
         b.append("\n## Settings\n\n");
         settings.forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
         b.append("\n## Scenarios\n\n");
-        b.append("| scenario | subscriptions | delivered / expected | deliveries/s | p50 ms | p99 ms | p99.9 ms | max ms | duplicates | losses | peak heap MB | peak RSS MB |\n");
+        b.append("| scenario | subscriptions | delivered / expected | deliveries/s | p50 ms | p99 ms | p99.9 ms | max ms | duplicates | losses | dispatcher peak heap MB | dispatcher peak RSS MB |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (ScenarioResult r : scenarios) {
             b.append(String.format("| %s | %d | %d / %d | %,.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %.0f | %.0f |%n", r.name(),
                     r.subscriptions(), r.delivered(), r.expected(), r.deliveriesPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(),
                     r.maxMs(), r.duplicates(), r.losses(), r.peakHeapMb(), r.peakRssMb()));
         }
-        b.append('\n');
+        b.append("\nHeap and RSS are the dispatcher JVM's; on the ceiling row, the benchmark JVM's (it is the HTTP client there).\n\n");
         for (ScenarioResult r : scenarios) {
             b.append("- **").append(r.name()).append("**: ").append(r.description());
             if (!r.extra().isEmpty()) {

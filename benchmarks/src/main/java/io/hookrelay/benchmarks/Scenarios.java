@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
-import io.hookrelay.launcher.AllInOne;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,8 +37,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Runs one pipeline scenario end to end: a fresh pipeline (embedded broker, the three services,
- * exactly as {@code ./run.sh} starts them) in this JVM, subscriptions through the ingest API, one
+ * Runs one pipeline scenario end to end: a fresh {@link BenchPipeline} (embedded broker, ingest and
+ * retry in this JVM, the dispatcher in its own), subscriptions through the ingest API, one
  * warm-up event per subscription (which also proves the dispatcher's catalog has them all), then
  * canonical JSON events produced to {@code events.conversion}, and the receiver's record of what
  * arrived. Each event matches exactly one subscription (by {@code brand_id} filter), so an event id
@@ -85,15 +81,13 @@ final class Scenarios {
     ScenarioResult run(Spec spec) throws Exception {
         System.out.printf("%n== %s: %s%n", spec.name(), spec.description());
         Map<String, String> env = new HashMap<>(pipelineEnv);
-        env.put("WEBHOOKS_DATA_DIR", Files.createTempDirectory("hookrelay-bench-" + spec.name() + "-").toString());
-        env.put("WEBHOOKS_EMBEDDED_KAFKA_PORT", Integer.toString(EmbeddedKafka.freePort()));
         env.put("WEBHOOKS_API_KEYS", OPERATOR + "=" + KEY);
         env.put("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true");
         env.put("INGEST_HTTP_PORT", "0");
-        env.put("DISPATCHER_HTTP_PORT", "0");
         env.put("RETRY_HTTP_PORT", "0");
         receiver.reset();
-        try (AllInOne pipeline = AllInOne.start(PipelineConfig.from(env), env, false, Clock.systemUTC());
+        Path dataDir = Files.createTempDirectory("hookrelay-bench-" + spec.name() + "-");
+        try (BenchPipeline pipeline = BenchPipeline.start(env, dataDir);
              KafkaProducer<String, String> producer = producer(pipeline.config().bootstrapServers())) {
             int subs = spec.endpoints().size();
             Map<String, Endpoint> subscriptionKinds = subscribe(pipeline.ingestUrl(), spec);
@@ -108,7 +102,7 @@ final class Scenarios {
                 }
             }
             try (AttemptWatcher attempts = AttemptWatcher.start(pipeline.config().bootstrapServers(), prefix, subscriptionKinds)) {
-                Sampler sampler = new Sampler();
+                Sampler sampler = new Sampler(pipeline.dispatcher());
                 long[] sentMicros = new long[spec.events()];
                 Thread produce = new Thread(() -> produce(producer, spec, prefix, sentMicros), "bench-producer");
                 produce.start();
@@ -246,7 +240,7 @@ final class Scenarios {
         ScenarioResult r = new ScenarioResult(spec.name(), spec.description(), subs, healthyExpected, deliveredCount,
                 duplicates, losses, round(deliveredCount / seconds), round(seconds),
                 ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), ms(latency.getValueAtPercentile(99.9)),
-                ms(latency.getMaxValue()), sampler.peakHeapMb, sampler.peakRssMb, extra);
+                ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), extra);
         System.out.println("  " + r.oneLine());
         return r;
     }
@@ -297,25 +291,53 @@ final class Scenarios {
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
-    /** Peak heap (MemoryMXBean) and RSS ({@code /proc/self/status} VmRSS) of this JVM, which runs the pipeline. */
+    /**
+     * Peak heap and RSS of the dispatcher's JVM when there is one, else of this JVM (heap from the
+     * MemoryMXBean, RSS from {@code /proc/<pid>/status} VmRSS).
+     */
     static final class Sampler {
-        double peakHeapMb;
-        double peakRssMb;
+        private final DispatcherProcess dispatcher;
+        private double peakHeapMb;
+        private double peakRssMb;
+        private long lastNanos;
 
-        void sample() {
-            peakHeapMb = Math.max(peakHeapMb, round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0));
-            peakRssMb = Math.max(peakRssMb, rssMb());
+        /** @param dispatcher the process to sample, or null for this JVM */
+        Sampler(DispatcherProcess dispatcher) {
+            this.dispatcher = dispatcher;
         }
 
-        static double rssMb() {
+        /** Takes a reading, at most one a second: reading another JVM's /metrics costs it CPU. */
+        void sample() {
+            long now = System.nanoTime();
+            if (lastNanos != 0 && now - lastNanos < 1_000_000_000L) {
+                return;
+            }
+            lastNanos = now;
+            if (dispatcher != null) {
+                dispatcher.sample();
+                return;
+            }
+            peakHeapMb = Math.max(peakHeapMb, round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0));
+            peakRssMb = Math.max(peakRssMb, rssMb(ProcessHandle.current().pid()));
+        }
+
+        double peakHeapMb() {
+            return dispatcher != null ? dispatcher.peakHeapMb() : peakHeapMb;
+        }
+
+        double peakRssMb() {
+            return dispatcher != null ? dispatcher.peakRssMb() : peakRssMb;
+        }
+
+        static double rssMb(long pid) {
             try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                     if (line.startsWith("VmRSS:")) {
                         return round(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0);
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                // Not Linux: RSS is reported as 0.
+                // Not Linux, or the process is gone: RSS is reported as 0.
             }
             return 0;
         }

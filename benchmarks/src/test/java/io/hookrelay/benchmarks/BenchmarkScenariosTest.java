@@ -47,6 +47,9 @@ class BenchmarkScenariosTest {
         assertThat(s1.duplicates()).isZero();
         assertThat(s1.p50Ms()).isLessThanOrEqualTo(s1.p99Ms());
         assertThat(s1.p99Ms()).isLessThanOrEqualTo(s1.p999Ms());
+        // Read from the dispatcher's own JVM: its /metrics and /proc.
+        assertThat(s1.peakHeapMb()).isPositive();
+        assertThat(s1.peakRssMb()).isPositive();
     }
 
     @Test

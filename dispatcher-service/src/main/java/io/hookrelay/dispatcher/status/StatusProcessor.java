@@ -3,7 +3,9 @@ package io.hookrelay.dispatcher.status;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.hookrelay.contract.Json;
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class StatusProcessor implements Processor<String, StatusInput, String, Outbound> {
 
     private static final Logger log = LoggerFactory.getLogger(StatusProcessor.class);
+    /** Health objects kept read (about 2.4 KB each): the busiest subscriptions of this task. */
+    private static final int HEALTH_CACHE_ENTRIES = 512;
 
     private final StatusSettings settings;
     private final Clock clock;
@@ -40,6 +44,13 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
     private KeyValueStore<String, DeliveryStatus> deliveries;
     private KeyValueStore<String, String> recent;
     private KeyValueStore<String, SubscriptionHealth> health;
+    /**
+     * The last health written per subscription, so an attempt does not parse its ~2.4 KB of buckets
+     * from the store only to write them back: the store stays the truth (every change is put), this
+     * only saves the read. Made anew in {@link #init}, which Streams calls again whenever it rebuilds
+     * the task's state, so it never outlives the store contents it mirrors.
+     */
+    private Map<String, SubscriptionHealth> healthRead;
 
     StatusProcessor(StatusSettings settings, Clock clock, SubscriptionCatalog catalog) {
         this.settings = settings;
@@ -54,6 +65,12 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
         this.deliveries = context.getStateStore(StatusTopology.DELIVERIES);
         this.recent = context.getStateStore(StatusTopology.RECENT);
         this.health = context.getStateStore(StatusTopology.HEALTH);
+        this.healthRead = new LinkedHashMap<>(HEALTH_CACHE_ENTRIES * 2, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, SubscriptionHealth> eldest) {
+                return size() > HEALTH_CACHE_ENTRIES;
+            }
+        };
         context.schedule(settings.housekeeping(), PunctuationType.WALL_CLOCK_TIME, this::housekeeping);
     }
 
@@ -72,7 +89,7 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
             recent.put(StoreKeys.recent(subscriptionId, after.createdAt(), after.webhookId()), after.state());
         }
 
-        SubscriptionHealth h = health.get(subscriptionId);
+        SubscriptionHealth h = healthOf(subscriptionId);
         if (h == null) {
             h = new SubscriptionHealth(subscriptionId, in.operatorId());
         }
@@ -89,7 +106,7 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
         } else {
             h.touch(in.deadLetter().deadAt());
         }
-        health.put(subscriptionId, h);
+        putHealth(h);
     }
 
     /** Expiry and the disable rule, for every subscription of this partition. {@code timestamp}: wall-clock ms. */
@@ -97,10 +114,11 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
         long now = clock.millis();
         long cutoff = now - settings.retention().toMillis();
         for (String subscriptionId : subscriptionIds()) {
-            SubscriptionHealth h = health.get(subscriptionId);
+            SubscriptionHealth h = healthOf(subscriptionId);
             expireDeliveries(subscriptionId, cutoff);
             if (h.lastActivityAt() < cutoff) {
                 health.delete(subscriptionId);
+                healthRead.remove(subscriptionId);
                 continue;
             }
             // Before the catalog has loaded, "not found" or an old version would be a lie.
@@ -128,8 +146,24 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
             changed = true;
         }
         if (changed) {
-            health.put(h.subscriptionId(), h);
+            putHealth(h);
         }
+    }
+
+    private SubscriptionHealth healthOf(String subscriptionId) {
+        SubscriptionHealth h = healthRead.get(subscriptionId);
+        if (h == null) {
+            h = health.get(subscriptionId);
+            if (h != null) {
+                healthRead.put(subscriptionId, h);
+            }
+        }
+        return h;
+    }
+
+    private void putHealth(SubscriptionHealth h) {
+        health.put(h.subscriptionId(), h);
+        healthRead.put(h.subscriptionId(), h);
     }
 
     private List<String> subscriptionIds() {

@@ -40,7 +40,9 @@ final class StoreKeys {
     }
 
     private static String time(long epochMs) {
-        // 19 digits hold Long.MAX_VALUE.
-        return String.format("%019d", Math.max(0L, epochMs));
+        // 19 digits hold Long.MAX_VALUE; zero-padded so keys sort by time. (Not String.format: this
+        // runs for every attempt, and the formatter parses its pattern each time.)
+        String digits = Long.toString(Math.max(0L, epochMs));
+        return "0".repeat(19 - digits.length()) + digits;
     }
 }
