@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.hookrelay.config.PipelineConfig;
@@ -28,11 +29,14 @@ final class BenchPipeline implements AutoCloseable {
     private BenchPipeline() {
     }
 
-    /** @param env every setting but the broker address, which this fills in */
-    static BenchPipeline start(Map<String, String> env, Path dataDir) {
+    /**
+     * @param env every setting but the broker address, which this fills in
+     * @param dispatcherJvmOptions extra options for the dispatcher's JVM (a profiler, say)
+     */
+    static BenchPipeline start(Map<String, String> env, List<String> dispatcherJvmOptions, Path dataDir) {
         BenchPipeline p = new BenchPipeline();
         try {
-            p.startAll(env, dataDir);
+            p.startAll(env, dispatcherJvmOptions, dataDir);
             return p;
         } catch (RuntimeException e) {
             p.close();
@@ -40,7 +44,7 @@ final class BenchPipeline implements AutoCloseable {
         }
     }
 
-    private void startAll(Map<String, String> baseEnv, Path dataDir) {
+    private void startAll(Map<String, String> baseEnv, List<String> dispatcherJvmOptions, Path dataDir) {
         EmbeddedKafka broker = EmbeddedKafka.start(dataDir.resolve("kafka"), EmbeddedKafka.freePort());
         started.push(broker);
         Map<String, String> env = new HashMap<>(baseEnv);
@@ -53,7 +57,7 @@ final class BenchPipeline implements AutoCloseable {
         started.push(retry);
         Map<String, String> dispatcherEnv = new HashMap<>(env);
         dispatcherEnv.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("dispatcher").toString());
-        dispatcher = DispatcherProcess.start(dispatcherEnv, dataDir.resolve("dispatcher.log"));
+        dispatcher = DispatcherProcess.start(dispatcherEnv, dispatcherJvmOptions, dataDir.resolve("dispatcher.log"));
         started.push(dispatcher);
         ingest = IngestService.start(config, Clock.systemUTC());
         started.push(ingest);

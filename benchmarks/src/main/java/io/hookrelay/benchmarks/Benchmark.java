@@ -67,6 +67,9 @@ public final class Benchmark implements Callable<Integer> {
     String httpTimeout;
     @Option(names = "--partitions", defaultValue = "6", description = "WEBHOOKS_PARTITIONS (default: ${DEFAULT-VALUE}).")
     int partitions;
+    @Option(names = "--dispatcher-jvm-option", description = "An extra option for the dispatcher's JVM, repeatable;"
+            + " for example -XX:StartFlightRecording=filename=dispatcher.jfr,settings=profile to profile it.")
+    List<String> dispatcherJvmOptions = new ArrayList<>();
     @Option(names = "--stall-seconds", defaultValue = "60",
             description = "A scenario ends when no delivery arrived for this long; the rest count as lost (default: ${DEFAULT-VALUE}).")
     int stallSeconds;
@@ -98,7 +101,7 @@ public final class Benchmark implements Callable<Integer> {
         env.put("WEBHOOKS_PARTITIONS", Integer.toString(partitions));
         List<ScenarioResult> results = new ArrayList<>();
         try (ReceiverProcess receiver = ReceiverProcess.start(s4FailureShare)) {
-            Scenarios runner = new Scenarios(receiver, env, Duration.ofSeconds(stallSeconds));
+            Scenarios runner = new Scenarios(receiver, env, dispatcherJvmOptions, Duration.ofSeconds(stallSeconds));
             for (String s : scenarios) {
                 results.add(s.equals("ceiling") ? Ceiling.run(receiver, ceilingRequests, ceilingInFlight) : runner.run(spec(s)));
             }
@@ -107,6 +110,9 @@ public final class Benchmark implements Callable<Integer> {
         settings.put("scenarios", scenarios);
         settings.put("pipeline", "fresh per scenario: embedded broker, ingest and retry in the benchmark JVM; the dispatcher"
                 + " (hookrelay.jar dispatcher) in its own JVM at " + DispatcherProcess.HEAP);
+        if (!dispatcherJvmOptions.isEmpty()) {
+            settings.put("dispatcher_jvm_options", dispatcherJvmOptions);
+        }
         settings.put("events", "canonical JSON produced to events.conversion (content-type: application/json), through ingest Streams");
         settings.put("receiver", "BenchReceiver, JDK HttpServer in a child JVM (-Xmx512m)");
         Report report = Report.of(settings, results);

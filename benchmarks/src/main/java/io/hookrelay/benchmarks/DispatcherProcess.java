@@ -37,11 +37,11 @@ final class DispatcherProcess implements AutoCloseable {
     }
 
     /** Starts it with {@code env} (the pipeline's settings) and waits until its {@code /health} is UP. */
-    static DispatcherProcess start(Map<String, String> env, Path logFile) {
+    static DispatcherProcess start(Map<String, String> env, List<String> jvmOptions, Path logFile) {
         int port = EmbeddedKafka.freePort();
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "dispatcher"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "dispatcher"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.environment().putAll(env);

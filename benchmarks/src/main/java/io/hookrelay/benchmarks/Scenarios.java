@@ -70,9 +70,12 @@ final class Scenarios {
 
     private final ReceiverProcess receiver;
     private final Map<String, String> pipelineEnv;
+    private final List<String> dispatcherJvmOptions;
     private final Duration stallTimeout;
 
-    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, Duration stallTimeout) {
+    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, List<String> dispatcherJvmOptions,
+              Duration stallTimeout) {
+        this.dispatcherJvmOptions = List.copyOf(dispatcherJvmOptions);
         this.receiver = receiver;
         this.pipelineEnv = pipelineEnv;
         this.stallTimeout = stallTimeout;
@@ -87,7 +90,7 @@ final class Scenarios {
         env.put("RETRY_HTTP_PORT", "0");
         receiver.reset();
         Path dataDir = Files.createTempDirectory("hookrelay-bench-" + spec.name() + "-");
-        try (BenchPipeline pipeline = BenchPipeline.start(env, dataDir);
+        try (BenchPipeline pipeline = BenchPipeline.start(env, dispatcherJvmOptions, dataDir);
              KafkaProducer<String, String> producer = producer(pipeline.config().bootstrapServers())) {
             int subs = spec.endpoints().size();
             Map<String, Endpoint> subscriptionKinds = subscribe(pipeline.ingestUrl(), spec);

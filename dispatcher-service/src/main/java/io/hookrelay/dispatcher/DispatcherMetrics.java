@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -14,9 +15,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * The dispatcher's meters, as Prometheus shows them: {@code hookrelay_deliveries_total{outcome,
  * event_type}}, {@code hookrelay_deliveries_in_flight}, {@code hookrelay_attempt_latency_seconds}
- * (a histogram), {@code hookrelay_dispatcher_dead_letters_total{reason}} and
- * {@code hookrelay_dispatcher_unreadable_events_total}; beside them, in the same registry, the JVM's
- * meters, the consumer's Kafka client meters and {@code hookrelay_consumer_lag} ({@link DispatchLoop}).
+ * (a histogram), {@code hookrelay_dispatcher_dead_letters_total{reason}},
+ * {@code hookrelay_dispatcher_unreadable_events_total} and {@code hookrelay_deliveries_parked_total{reason}};
+ * beside them, in the same registry, the JVM's meters, the consumer's Kafka client meters and
+ * {@code hookrelay_consumer_lag} ({@link DispatchLoop}).
  */
 final class DispatcherMetrics {
 
@@ -35,6 +37,9 @@ final class DispatcherMetrics {
         // schedule without retries.
         deadLetters(DeadReason.GONE.wire());
         deadLetters(DeadReason.EXHAUSTED.wire());
+        for (SubscriptionLimiter.Limit limit : SubscriptionLimiter.Limit.values()) {
+            parkedCounter(limit);
+        }
     }
 
     void started() {
@@ -62,6 +67,18 @@ final class DispatcherMetrics {
         if (r.outcome() == Outcome.DEAD) {
             deadLetters(r.deadReason()).increment();
         }
+    }
+
+    /** A delivery parked on a delay topic without an attempt, durable in Kafka. */
+    void parked(SubscriptionLimiter.Limit limit) {
+        parkedCounter(limit).increment();
+    }
+
+    private Counter parkedCounter(SubscriptionLimiter.Limit limit) {
+        return Counter.builder("hookrelay.deliveries.parked")
+                .description("Deliveries parked on a delay topic without an attempt: their subscription was at a limit")
+                .tag("reason", limit.wire())
+                .register(registry);
     }
 
     void unreadable() {

@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.dispatcher.status.StatusService;
 import io.hookrelay.http.HttpApi;
@@ -68,7 +69,7 @@ public final class DispatcherService implements AutoCloseable {
     private final Javalin http;
     private boolean closed;
 
-    private DispatcherService(PipelineConfig config, Clock clock) {
+    private DispatcherService(PipelineConfig config, Clock clock, SubscriptionLimiter limiter) {
         String bootstrap = config.bootstrapServers();
         String clientId = "hookrelay-dispatcher-" + INSTANCES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
         DispatcherMetrics metrics = new DispatcherMetrics();
@@ -87,7 +88,7 @@ public final class DispatcherService implements AutoCloseable {
             return t;
         });
         this.dispatcher = new EventDispatcher(catalog, sender, new DeliveryOutcomeWriter(producer, catalog, schedule, clock),
-                metrics, executor, clock);
+                limiter, metrics, executor, clock);
         this.loop = new DispatchLoop(consumerProperties(bootstrap, clientId, maxInFlight), catalog, dispatcher, metrics,
                 maxInFlight, DRAIN_TIMEOUT);
         // Not a daemon: standalone, this thread is what keeps the process alive.
@@ -124,7 +125,16 @@ public final class DispatcherService implements AutoCloseable {
      * The topics must exist ({@link TopicProvisioner#ensure}).
      */
     public static DispatcherService start(PipelineConfig config, Clock clock) {
-        return new DispatcherService(config, clock);
+        return start(config, clock, new SubscriptionLimiter());
+    }
+
+    /**
+     * As {@link #start(PipelineConfig, Clock)}, holding subscriptions to their limits with
+     * {@code limiter}: the all-in-one process shares one with its retry-service, so that the limits
+     * hold for the process as a whole.
+     */
+    public static DispatcherService start(PipelineConfig config, Clock clock, SubscriptionLimiter limiter) {
+        return new DispatcherService(config, clock, limiter);
     }
 
     static Properties consumerProperties(String bootstrap, String clientId, int maxInFlight) {

@@ -50,7 +50,9 @@ class CrashSafetyTest {
             // Each answer takes a moment and the endpoint gets few connections, so the stream lasts
             // long enough to be cut in the middle.
             receiver.reply("/crash", Reply.status(204).after(Duration.ofMillis(10)));
-            Subscription s = Fixtures.subscription(OPERATOR, receiver.url("/crash"), List.of("*"));
+            // Its own limit above the connection pool: this test is about crashes, not parking.
+            Subscription s = Fixtures.subscription(OPERATOR, receiver.url("/crash"), List.of("*"))
+                    .withLimits(Subscription.MAX_MAX_IN_FLIGHT, null);
             Fixtures.putSubscription(client, s.id(), s);
             for (int i = 0; i < EVENTS; i++) {
                 var event = Fixtures.event(OPERATOR, "crash-" + i).json();

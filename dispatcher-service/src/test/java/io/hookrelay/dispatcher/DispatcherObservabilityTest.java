@@ -55,7 +55,9 @@ class DispatcherObservabilityTest {
             TopicProvisioner.ensure(kafka.bootstrapServers(), 3, config.get(PipelineConfig.RETRY_SCHEDULE));
             receiver.reply("/fail", Reply.status(500).withBody("down for maintenance"));
             receiver.reply("/gone", Reply.status(410));
-            Subscription ok = subscription("op-ok", receiver.url("/ok?token=" + token), List.of("*"));
+            // Above its 12 deliveries, which may all be fetched at once: none is parked by the subscription's limit.
+            Subscription ok = subscription("op-ok", receiver.url("/ok?token=" + token), List.of("*"))
+                    .withLimits(Subscription.MAX_MAX_IN_FLIGHT, null);
             Subscription failing = subscription("op-fail", receiver.url("/fail?token=" + token), List.of("*"));
             Subscription gone = subscription("op-gone", receiver.url("/gone?token=" + token), List.of("*"));
             Properties p = new Properties();
@@ -92,6 +94,10 @@ class DispatcherObservabilityTest {
                             .isEqualTo(DELIVERED + FAILING + 1);
                     assertThat(metrics.sum("hookrelay_attempt_latency_seconds_count")).isEqualTo(DELIVERED + FAILING + 1);
                     assertThat(metrics.sum("hookrelay_deliveries_in_flight")).isZero();
+                    for (String reason : List.of("max_in_flight", "rate_limit")) {
+                        assertThat(metrics.has("hookrelay_deliveries_parked_total", "reason", reason)).isTrue();
+                        assertThat(metrics.sum("hookrelay_deliveries_parked_total", "reason", reason)).isZero();
+                    }
                     assertThat(metrics.has("kafka_consumer_fetch_manager_records_lag_max"))
                             .as("the consumer's own Kafka meters").isTrue();
                     assertThat(metrics.has("jvm_memory_used_bytes")).isTrue();

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.ingest.IngestService;
 import io.hookrelay.kafka.TopicProvisioner;
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The three services in one process: the all-in-one mode of {@code ./run.sh}. With no
  * {@code KAFKA_BOOTSTRAP_SERVERS} it first starts an embedded single-node KRaft broker whose data
- * is kept under {@code WEBHOOKS_DATA_DIR}, and fills in a demo operator key. Closing it stops the
+ * is kept under {@code WEBHOOKS_DATA_DIR}, and fills in a demo operator key. The dispatcher and the
+ * retry-service share one {@link SubscriptionLimiter}, so per-subscription limits hold for the
+ * process, first attempts and retries together. Closing it stops the
  * demo, then the services (each flushes its producers and closes its Streams app), then the broker.
  */
 public final class AllInOne implements AutoCloseable {
@@ -81,9 +84,11 @@ public final class AllInOne implements AutoCloseable {
         config = base.with(overrides);
         TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
                 config.get(PipelineConfig.RETRY_SCHEDULE));
-        retry = RetryService.start(config, clock);
+        // One limiter for the process: a subscription's limits hold for first attempts and retries together.
+        SubscriptionLimiter limits = new SubscriptionLimiter();
+        retry = RetryService.start(config, clock, limits);
         started.push(retry);
-        dispatcher = DispatcherService.start(config, clock);
+        dispatcher = DispatcherService.start(config, clock, limits);
         started.push(dispatcher);
         ingest = IngestService.start(config, clock);
         started.push(ingest);

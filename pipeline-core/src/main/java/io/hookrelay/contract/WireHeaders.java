@@ -30,6 +30,11 @@ public final class WireHeaders {
     public static final String LAST_STATUS = "webhooks.last-status";
     public static final String LAST_ERROR = "webhooks.last-error";
     public static final String DEAD_REASON = "webhooks.dead-reason";
+    /**
+     * On a delay-topic record parked without an attempt because its subscription was at a limit:
+     * {@code max_in_flight} or {@code rate_limit}. An addition to the contract's headers.
+     */
+    public static final String PARK_REASON = "webhooks.park-reason";
 
     // HTTP headers sent to subscribers (Standard Webhooks).
     public static final String HTTP_WEBHOOK_ID = "webhook-id";

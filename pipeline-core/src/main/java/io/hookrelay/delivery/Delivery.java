@@ -63,6 +63,12 @@ public record Delivery(
                 nextDueAt, event);
     }
 
+    /** The same attempt, due at {@code dueAt} instead: a delivery parked because its subscription was at a limit. */
+    public Delivery withDueAt(long dueAt) {
+        return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
+                event);
+    }
+
     /** The same delivery with its first-attempt time filled in, as the dead-letter topic keeps it. */
     public Delivery withFirstAttemptAt(long firstAttemptAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
@@ -148,6 +154,17 @@ public record Delivery(
     /** This delivery as a record of delay topic {@code topic}, keyed by subscription id. */
     public ProducerRecord<String, byte[]> toRetryRecord(String topic, int lastStatus, String lastError) {
         return new ProducerRecord<>(topic, null, subscriptionId, toJson(), headers(lastStatus, lastError));
+    }
+
+    /**
+     * This delivery as a record of delay topic {@code topic}, parked without an attempt: the retry
+     * headers plus {@code webhooks.park-reason}.
+     */
+    public ProducerRecord<String, byte[]> toParkedRecord(String topic, int lastStatus, String lastError,
+                                                        String parkReason) {
+        ProducerRecord<String, byte[]> r = toRetryRecord(topic, lastStatus, lastError);
+        add(r.headers(), WireHeaders.PARK_REASON, parkReason);
+        return r;
     }
 
     /** This delivery as a {@code webhooks.dlq} record, with the retry headers plus {@code webhooks.dead-reason}. */

@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * scheduled delay that does not exceed the wait: normally the scheduled one, {@code
  * schedule.topicBefore(attempt + 1)}; a Retry-After push can move it to a longer tier, so a
  * delivery that must wait an hour never sits at the head of the 5-second topic.
+ *
+ * <p>A delivery whose subscription is at one of its limits ({@link SubscriptionLimiter}) is parked
+ * rather than attempted: written as it is, same attempt number, to the shortest delay topic with a
+ * new due time, and nothing else (no attempt was made, so no attempt record). The shortest tier,
+ * whatever tier the delivery came from: a record waits behind those ahead of it in its partition,
+ * and on a long tier that would be up to the tier's delay.
  */
 public final class DeliveryOutcomeWriter {
 
@@ -100,6 +106,23 @@ public final class DeliveryOutcomeWriter {
      */
     public CompletableFuture<Void> deadLetter(Delivery d, int lastStatus, String lastError, DeadReason reason) {
         return send(d.toDeadLetterRecord(lastStatus, lastError, reason)).thenApply(md -> null);
+    }
+
+    /**
+     * Parks {@code d} without an attempt until {@code dueAt} (epoch ms) because its subscription was
+     * at {@code limit}; completes when Kafka has acknowledged it.
+     *
+     * @param lastStatus HTTP status of the last attempt made, 0 for none
+     * @param lastError the last attempt's error, null for none
+     */
+    public CompletableFuture<Void> park(Delivery d, long dueAt, int lastStatus, String lastError,
+                                        SubscriptionLimiter.Limit limit) {
+        return send(d.withDueAt(dueAt).toParkedRecord(parkingTopic(), lastStatus, lastError, limit.wire()));
+    }
+
+    /** Where parked deliveries wait: the delay topic of the schedule's shortest delay. */
+    private String parkingTopic() {
+        return schedule.topics().get(0);
     }
 
     /**

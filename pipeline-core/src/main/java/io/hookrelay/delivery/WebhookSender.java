@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -109,11 +109,16 @@ public final class WebhookSender implements AutoCloseable {
                 .evictIdleConnections(TimeValue.ofSeconds(30))
                 .build();
         this.client.start();
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor deadlineTimer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread th = new Thread(r, "webhook-sender-deadlines");
             th.setDaemon(true);
             return th;
         });
+        // Almost every deadline is cancelled by its answer; without this a cancelled one stays queued
+        // until its time (twice the HTTP timeout), holding its exchange and body: at thousands of
+        // deliveries a second, that is most of the heap.
+        deadlineTimer.setRemoveOnCancelPolicy(true);
+        this.deadlines = deadlineTimer;
     }
 
     /** A sender configured from {@code WEBHOOKS_HTTP_TIMEOUT}, the connection limits and the target policy. */

@@ -15,7 +15,8 @@ public final class EventTypePattern {
             return true;
         }
         if (pattern.endsWith(".*")) {
-            return eventType.startsWith(pattern.substring(0, pattern.length() - 1));
+            // "family.*" matches "family.<anything>": compare in place, no substring per event.
+            return eventType.regionMatches(0, pattern, 0, pattern.length() - 1);
         }
         return pattern.equals(eventType);
     }

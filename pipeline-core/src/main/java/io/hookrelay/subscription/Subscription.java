@@ -15,6 +15,11 @@ import io.hookrelay.event.EventFields;
  * Wire contract: the JSON names below are read by every service and by the API's clients.
  *
  * @param secret the current {@code whsec_} signing secret; it never appears in logs
+ * @param maxInFlight at most this many attempts to this subscription at once, per process
+ *                    ({@value #MIN_MAX_IN_FLIGHT}..{@value #MAX_MAX_IN_FLIGHT}); a record written before the
+ *                    field existed reads as {@value #DEFAULT_MAX_IN_FLIGHT}
+ * @param rateLimitPerSecond at most this many attempts started per second, per process
+ *                           ({@value #MIN_RATE_LIMIT}..{@value #MAX_RATE_LIMIT}); null for no limit
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Subscription(
@@ -28,11 +33,42 @@ public record Subscription(
         @JsonProperty("disabled_reason") String disabledReason,
         @JsonProperty("secret") String secret,
         @JsonProperty("created_at") Instant createdAt,
-        @JsonProperty("updated_at") Instant updatedAt) {
+        @JsonProperty("updated_at") Instant updatedAt,
+        @JsonProperty("max_in_flight") int maxInFlight,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("rate_limit_per_second") Integer rateLimitPerSecond) {
 
+    public static final int DEFAULT_MAX_IN_FLIGHT = 10;
+    public static final int MIN_MAX_IN_FLIGHT = 1;
+    public static final int MAX_MAX_IN_FLIGHT = 1000;
+    public static final int MIN_RATE_LIMIT = 1;
+    public static final int MAX_RATE_LIMIT = 100_000;
+
+    /**
+     * @throws IllegalArgumentException when a limit is out of range (the API refuses such values, so
+     *         only a stray writer of {@code webhooks.subscriptions} can produce one; the catalog then
+     *         ignores the record as unreadable)
+     */
     public Subscription {
         eventTypes = eventTypes == null ? List.of() : List.copyOf(eventTypes);
         filter = filter == null ? Filter.NONE : filter;
+        // 0 is how JSON without the field reads: a record from before per-subscription limits.
+        maxInFlight = maxInFlight == 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
+        if (maxInFlight < MIN_MAX_IN_FLIGHT || maxInFlight > MAX_MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException("max_in_flight is " + maxInFlight + "; expected " + MIN_MAX_IN_FLIGHT
+                    + " to " + MAX_MAX_IN_FLIGHT);
+        }
+        if (rateLimitPerSecond != null && (rateLimitPerSecond < MIN_RATE_LIMIT || rateLimitPerSecond > MAX_RATE_LIMIT)) {
+            throw new IllegalArgumentException("rate_limit_per_second is " + rateLimitPerSecond + "; expected "
+                    + MIN_RATE_LIMIT + " to " + MAX_RATE_LIMIT + ", or null for no limit");
+        }
+    }
+
+    /** A subscription with the default limits: {@value #DEFAULT_MAX_IN_FLIGHT} in flight, no rate limit. */
+    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
+                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
+                        Instant updatedAt) {
+        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
+                updatedAt, DEFAULT_MAX_IN_FLIGHT, null);
     }
 
     /** Optional restriction to some brands and affiliates; an empty list means any. */
@@ -56,11 +92,21 @@ public record Subscription(
             return false;
         }
         String type = text(event, EventFields.EVENT_TYPE);
-        if (type == null || eventTypes.stream().noneMatch(p -> EventTypePattern.matches(p, type))) {
+        if (type == null || !anyPatternMatches(type)) {
             return false;
         }
         return allows(filter.brandIds(), text(event, EventFields.BRAND_ID))
                 && allows(filter.affiliateIds(), text(event, EventFields.AFFILIATE_ID));
+    }
+
+    // A loop, not a stream: this runs for every subscription of the operator on every event.
+    private boolean anyPatternMatches(String type) {
+        for (String pattern : eventTypes) {
+            if (EventTypePattern.matches(pattern, type)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean allows(List<String> allowed, String value) {
@@ -74,14 +120,20 @@ public record Subscription(
 
     public Subscription withEnabled(boolean enabled, String disabledReason, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled,
-                enabled ? null : disabledReason, secret, createdAt, now);
+                enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond);
+    }
+
+    /** The same subscription with other delivery limits; {@code rateLimitPerSecond} null for none. */
+    public Subscription withLimits(int maxInFlight, Integer rateLimitPerSecond) {
+        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret,
+                createdAt, updatedAt, maxInFlight, rateLimitPerSecond);
     }
 
     /** The same subscription without its secret, as list and get answers show it. */
     @JsonIgnore
     public Subscription withoutSecret() {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                null, createdAt, updatedAt);
+                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond);
     }
 
     @Override

@@ -200,4 +200,50 @@ class DeliveryOutcomeWriterTest {
         assertThat(KafkaTestClient.header(dead, "webhooks.dead-reason")).isEqualTo("endpoint-disabled");
         assertThat(Delivery.read(dead).attempt()).isEqualTo(2);
     }
+
+    @Test
+    void parkingWritesTheSameAttemptToTheShortestTierAndNoAttemptRecord() throws Exception {
+        Subscription s = Fixtures.subscription("op-parked", "https://hooks.example.com/in");
+        Delivery d = Fixtures.delivery(s, "e-parked");
+
+        writer.park(d, NOW_MS + 1_000, 0, null, SubscriptionLimiter.Limit.MAX_IN_FLIGHT).get(20, TimeUnit.SECONDS);
+
+        ConsumerRecord<String, byte[]> parked = only("webhooks.retry.5s", s.id());
+        Delivery waiting = Delivery.read(parked);
+        assertThat(waiting.attempt()).isEqualTo(1);
+        assertThat(waiting.dueAt()).isEqualTo(NOW_MS + 1_000);
+        assertThat(waiting.firstAttemptAt()).isZero();
+        assertThat(waiting.webhookId()).isEqualTo(d.webhookId());
+        assertThat(waiting.event()).isEqualTo(d.event());
+        assertThat(KafkaTestClient.header(parked, "webhook-id")).isEqualTo(d.webhookId());
+        assertThat(KafkaTestClient.header(parked, "webhooks.subscription-id")).isEqualTo(s.id());
+        assertThat(KafkaTestClient.header(parked, "webhooks.event-id")).isEqualTo("e-parked");
+        assertThat(KafkaTestClient.header(parked, "webhooks.event-type")).isEqualTo("conversion.ftd");
+        assertThat(KafkaTestClient.header(parked, "webhooks.attempt")).isEqualTo("1");
+        assertThat(KafkaTestClient.header(parked, "webhooks.due-at")).isEqualTo(Long.toString(NOW_MS + 1_000));
+        assertThat(KafkaTestClient.header(parked, "webhooks.first-attempt-at")).isEqualTo("0");
+        assertThat(KafkaTestClient.header(parked, "webhooks.last-status")).isEqualTo("0");
+        assertThat(KafkaTestClient.header(parked, "webhooks.last-error")).isEmpty();
+        assertThat(KafkaTestClient.header(parked, "webhooks.park-reason")).isEqualTo("max_in_flight");
+        assertThat(client.readUntil(Topics.ATTEMPTS, l -> false, Duration.ofSeconds(1)))
+                .noneMatch(r -> d.webhookId().equals(r.key()));
+    }
+
+    @Test
+    void aLaterAttemptIsParkedOnTheShortestTierWithItsLastStatusAndError() throws Exception {
+        Subscription s = Fixtures.subscription("op-reparked", "https://hooks.example.com/in");
+        Delivery third = Fixtures.delivery(s, "e-reparked").next(NOW_MS - 400_000, NOW_MS - 300_000)
+                .next(NOW_MS - 400_000, NOW_MS);
+
+        writer.park(third, NOW_MS + 200, 503, "HTTP 503", SubscriptionLimiter.Limit.RATE_LIMIT).get(20, TimeUnit.SECONDS);
+
+        ConsumerRecord<String, byte[]> parked = only("webhooks.retry.5s", s.id());
+        Delivery waiting = Delivery.read(parked);
+        assertThat(waiting.attempt()).isEqualTo(3);
+        assertThat(waiting.dueAt()).isEqualTo(NOW_MS + 200);
+        assertThat(waiting.firstAttemptAt()).isEqualTo(NOW_MS - 400_000);
+        assertThat(KafkaTestClient.header(parked, "webhooks.last-status")).isEqualTo("503");
+        assertThat(KafkaTestClient.header(parked, "webhooks.last-error")).isEqualTo("HTTP 503");
+        assertThat(KafkaTestClient.header(parked, "webhooks.park-reason")).isEqualTo("rate_limit");
+    }
 }

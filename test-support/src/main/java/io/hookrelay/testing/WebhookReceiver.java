@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -21,7 +24,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A real local HTTP server standing in for a subscriber: it records every request and answers as
- * told per path (status, delay, headers). Tests assert on what it received, as a subscriber would.
+ * told per path (status, delay, headers), or holds a path's requests unanswered until told. Tests
+ * assert on what it received, as a subscriber would, and on how many requests it had at once.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -62,6 +66,9 @@ public final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, Reply> replies = new ConcurrentHashMap<>();
     private volatile Reply defaultReply = Reply.status(204);
+    private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> open = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> mostOpen = new ConcurrentHashMap<>();
 
     private WebhookReceiver(HttpServer server, ExecutorService pool) {
         this.server = server;
@@ -107,6 +114,26 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** Holds every request to {@code path} unanswered until {@link #release(String)}: the slowest subscriber. */
+    public WebhookReceiver hold(String path) {
+        holds.put(path, new CountDownLatch(1));
+        return this;
+    }
+
+    /** Answers the requests held on {@code path} as its reply says, and later ones at once. */
+    public void release(String path) {
+        CountDownLatch held = holds.remove(path);
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    /** The most requests to {@code path} that were received and not yet answered at the same time. */
+    public int mostAtOnce(String path) {
+        AtomicInteger n = mostOpen.get(path);
+        return n == null ? 0 : n.get();
+    }
+
     public List<Received> received() {
         return List.copyOf(received);
     }
@@ -138,9 +165,15 @@ public final class WebhookReceiver implements AutoCloseable {
             String query = ex.getRequestURI().getRawQuery();
             received.add(new Received(ex.getRequestMethod(), query == null ? path : path + "?" + query,
                     Map.copyOf(headers), body, Instant.now()));
-            Reply reply = replies.getOrDefault(path, defaultReply);
-            if (!reply.delay().isZero()) {
-                Thread.sleep(reply.delay().toMillis());
+            // Counted open from arrival until its answer is about to leave: the sender may send the
+            // next request the moment it has the answer.
+            AtomicInteger openNow = open.computeIfAbsent(path, p -> new AtomicInteger());
+            mostOpen.computeIfAbsent(path, p -> new AtomicInteger()).accumulateAndGet(openNow.incrementAndGet(), Math::max);
+            Reply reply;
+            try {
+                reply = awaitReply(path);
+            } finally {
+                openNow.decrementAndGet();
             }
             reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
             byte[] out = reply.body().getBytes(StandardCharsets.UTF_8);
@@ -153,8 +186,22 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
+    /** The reply to a request on {@code path}, once its hold (if any) is released and its delay has passed. */
+    private Reply awaitReply(String path) throws InterruptedException {
+        CountDownLatch held = holds.get(path);
+        if (held != null && !held.await(60, TimeUnit.SECONDS)) {
+            return Reply.status(503);
+        }
+        Reply reply = replies.getOrDefault(path, defaultReply);
+        if (!reply.delay().isZero()) {
+            Thread.sleep(reply.delay().toMillis());
+        }
+        return reply;
+    }
+
     @Override
     public void close() {
+        holds.values().forEach(CountDownLatch::countDown);
         server.stop(0);
         pool.shutdownNow();
     }

@@ -19,7 +19,10 @@ import io.hookrelay.subscription.TargetPolicy;
 /**
  * The body of {@code POST} and {@code PATCH /v1/subscriptions}: the fields a client may set, each
  * checked, every problem reported at once as {@code {"field", "message"}} details. A create body
- * needs {@code url} and {@code event_types}; a patch body changes only the fields it names.
+ * needs {@code url} and {@code event_types}; a patch body changes only the fields it names. The
+ * limits {@code max_in_flight} and {@code rate_limit_per_second} are optional integers; null (or,
+ * on create, absent) means the default: {@value Subscription#DEFAULT_MAX_IN_FLIGHT} in flight, no
+ * rate limit.
  */
 final class SubscriptionBody {
 
@@ -28,9 +31,12 @@ final class SubscriptionBody {
     static final String FILTER = "filter";
     static final String DESCRIPTION = "description";
     static final String ENABLED = "enabled";
+    static final String MAX_IN_FLIGHT = "max_in_flight";
+    static final String RATE_LIMIT = "rate_limit_per_second";
     static final String FILTER_BRAND = "brand_id";
     static final String FILTER_AFFILIATE = "affiliate_id";
-    static final List<String> WRITABLE = List.of(URL, EVENT_TYPES, FILTER, DESCRIPTION, ENABLED);
+    static final List<String> WRITABLE = List.of(URL, EVENT_TYPES, FILTER, DESCRIPTION, ENABLED, MAX_IN_FLIGHT,
+            RATE_LIMIT);
     private static final Set<String> READ_ONLY =
             Set.of("id", "operator_id", "secret", "disabled_reason", "created_at", "updated_at");
     /** Why a subscription disabled through the API is disabled, as opposed to the dispatcher's reasons. */
@@ -46,6 +52,9 @@ final class SubscriptionBody {
     private Subscription.Filter filter;
     private String description;
     private Boolean enabled;
+    /** Null: not in the body, or null in it (the default); see {@link #limit}. */
+    private Integer maxInFlight;
+    private Integer rateLimit;
 
     private SubscriptionBody() {
     }
@@ -63,7 +72,8 @@ final class SubscriptionBody {
         Subscription.Filter filter = b.filter == null ? Subscription.Filter.NONE : b.filter;
         boolean enabled = b.enabled == null || b.enabled;
         return new Subscription(id, operator, b.url, b.eventTypes, filter, b.description, enabled,
-                enabled ? null : DISABLED_BY_API, secret, now, now);
+                enabled ? null : DISABLED_BY_API, secret, now, now,
+                b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit);
     }
 
     /** {@code current} with the fields of a patch body applied. */
@@ -83,7 +93,11 @@ final class SubscriptionBody {
                 b.eventTypes != null ? b.eventTypes : current.eventTypes(),
                 body.has(FILTER) ? (b.filter == null ? Subscription.Filter.NONE : b.filter) : current.filter(),
                 body.has(DESCRIPTION) ? b.description : current.description(),
-                enabled, disabledReason, current.secret(), current.createdAt(), now);
+                enabled, disabledReason, current.secret(), current.createdAt(), now,
+                body.has(MAX_IN_FLIGHT)
+                        ? (b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight)
+                        : current.maxInFlight(),
+                body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond());
     }
 
     private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {
@@ -101,6 +115,10 @@ final class SubscriptionBody {
                 case FILTER -> b.filter(v);
                 case DESCRIPTION -> b.description(v);
                 case ENABLED -> b.enabled(v);
+                case MAX_IN_FLIGHT -> b.maxInFlight = b.limit(MAX_IN_FLIGHT, v, Subscription.MIN_MAX_IN_FLIGHT,
+                        Subscription.MAX_MAX_IN_FLIGHT, "null for the default of " + Subscription.DEFAULT_MAX_IN_FLIGHT);
+                case RATE_LIMIT -> b.rateLimit = b.limit(RATE_LIMIT, v, Subscription.MIN_RATE_LIMIT,
+                        Subscription.MAX_RATE_LIMIT, "null for no limit");
                 default -> b.error(e.getKey(), READ_ONLY.contains(e.getKey())
                         ? "is set by the service and cannot be written"
                         : "is not a subscription field; expected " + String.join(", ", WRITABLE));
@@ -219,6 +237,23 @@ final class SubscriptionBody {
         } else {
             enabled = v.booleanValue();
         }
+    }
+
+    /** An integer from {@code min} to {@code max}, or null; anything else is an error (and null). */
+    private Integer limit(String field, JsonNode v, int min, int max, String whatNullMeans) {
+        if (v.isNull()) {
+            return null;
+        }
+        String expected = "an integer from " + min + " to " + max + ", or " + whatNullMeans;
+        if (!v.isIntegralNumber()) {
+            error(field, "must be " + expected + "; got " + (v.isNumber() ? v.asText() : describe(v)));
+            return null;
+        }
+        if (!v.canConvertToInt() || v.intValue() < min || v.intValue() > max) {
+            error(field, "must be " + expected + "; got " + v.asText());
+            return null;
+        }
+        return v.intValue();
     }
 
     private void error(String field, String message) {

@@ -106,6 +106,9 @@ public final class IngestStreamsApp implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
         // Streams' own producer default lingers 100 ms; the commit flushes every 20 ms anyway.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        // A write racing the previous commit's markers is refused (CONCURRENT_TRANSACTIONS) and retried;
+        // the default 100 ms backoff would then be most of an event's latency.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
         // No timestamp alignment across the five events.* partitions a task reads (there is no join):
         // process whatever has arrived instead of waiting for, and checking, the empty ones.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);

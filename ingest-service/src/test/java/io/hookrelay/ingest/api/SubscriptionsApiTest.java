@@ -136,6 +136,88 @@ class SubscriptionsApiTest {
     }
 
     @Test
+    void showsTheDefaultLimitsWhenNoneAreGiven() {
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+
+        assertThat(created.get("max_in_flight").asInt()).isEqualTo(10);
+        assertThat(created.has("rate_limit_per_second")).isTrue();
+        assertThat(created.get("rate_limit_per_second").isNull()).isTrue();
+        JsonNode got = client.get("/v1/subscriptions/" + created.get("id").asText(), KEY_A).json();
+        assertThat(got.get("max_in_flight").asInt()).isEqualTo(10);
+        assertThat(got.get("rate_limit_per_second").isNull()).isTrue();
+    }
+
+    @Test
+    void limitsRoundTripThroughCreateAndPatch() {
+        Map<String, Object> body = new java.util.HashMap<>(body(PUBLIC_URL, List.of("*")));
+        body.put("max_in_flight", 2);
+        body.put("rate_limit_per_second", 5);
+        ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        assertThat(created.json().get("max_in_flight").asInt()).isEqualTo(2);
+        assertThat(created.json().get("rate_limit_per_second").asInt()).isEqualTo(5);
+        JsonNode stored = parse(lastRecordOf(id, v -> v != null).value());
+        assertThat(stored.get("max_in_flight").asInt()).isEqualTo(2);
+        assertThat(stored.get("rate_limit_per_second").asInt()).isEqualTo(5);
+
+        // A patch that names neither keeps both.
+        ApiClient.Response renamed = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("description", "x"));
+        assertThat(renamed.json().get("max_in_flight").asInt()).isEqualTo(2);
+        assertThat(renamed.json().get("rate_limit_per_second").asInt()).isEqualTo(5);
+
+        Map<String, Object> change = new java.util.HashMap<>();
+        change.put("max_in_flight", 1000);
+        change.put("rate_limit_per_second", 100_000);
+        ApiClient.Response raised = client.patchJson("/v1/subscriptions/" + id, KEY_A, change);
+        assertThat(raised.status()).isEqualTo(200);
+        assertThat(raised.json().get("max_in_flight").asInt()).isEqualTo(1000);
+        assertThat(raised.json().get("rate_limit_per_second").asInt()).isEqualTo(100_000);
+
+        // null: back to the default in flight, and no rate limit.
+        change.put("max_in_flight", null);
+        change.put("rate_limit_per_second", null);
+        ApiClient.Response cleared = client.patchJson("/v1/subscriptions/" + id, KEY_A, change);
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.json().get("max_in_flight").asInt()).isEqualTo(10);
+        assertThat(cleared.json().get("rate_limit_per_second").isNull()).isTrue();
+        JsonNode got = client.get("/v1/subscriptions/" + id, KEY_A).json();
+        assertThat(got.get("max_in_flight").asInt()).isEqualTo(10);
+        assertThat(got.get("rate_limit_per_second").isNull()).isTrue();
+    }
+
+    @Test
+    void refusesLimitsOutOfRangeNamingTheField() {
+        for (Object bad : List.of(0, 1001, -1, 2.5, "5", true, 4_294_967_296L)) {
+            Map<String, Object> body = new java.util.HashMap<>(body(PUBLIC_URL, List.of("*")));
+            body.put("max_in_flight", bad);
+            ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, body);
+            assertThat(r.status()).as("max_in_flight %s", bad).isEqualTo(400);
+            assertThat(r.error()).isEqualTo("invalid_subscription");
+            assertThat(fields(r)).containsExactly("max_in_flight");
+            assertThat(message(r, "max_in_flight")).contains("an integer from 1 to 1000");
+        }
+        for (Object bad : List.of(0, 100_001, -5, 0.5, "ten")) {
+            Map<String, Object> body = new java.util.HashMap<>(body(PUBLIC_URL, List.of("*")));
+            body.put("rate_limit_per_second", bad);
+            ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, body);
+            assertThat(r.status()).as("rate_limit_per_second %s", bad).isEqualTo(400);
+            assertThat(fields(r)).containsExactly("rate_limit_per_second");
+            assertThat(message(r, "rate_limit_per_second")).contains("an integer from 1 to 100000", "null for no limit");
+        }
+        assertThat(message(client.postJson("/v1/subscriptions", KEY_A, Map.of("url", PUBLIC_URL, "event_types",
+                List.of("*"), "max_in_flight", 0)), "max_in_flight")).endsWith("got 0");
+
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+        String id = created.get("id").asText();
+        ApiClient.Response patch = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("max_in_flight", 1001, "rate_limit_per_second", 0));
+        assertThat(patch.status()).isEqualTo(400);
+        assertThat(fields(patch)).containsExactlyInAnyOrder("max_in_flight", "rate_limit_per_second");
+        assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().get("max_in_flight").asInt()).isEqualTo(10);
+    }
+
+    @Test
     void deletesWithATombstone() {
         String id = create(KEY_A, PUBLIC_URL).get("id").asText();
 

@@ -15,8 +15,13 @@ import io.hookrelay.contract.DeadReason;
 import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.AttemptResult;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.SubscriptionLimiter;
+import io.hookrelay.delivery.SubscriptionLimiter.Admission;
+import io.hookrelay.delivery.SubscriptionLimiter.Permit;
+import io.hookrelay.delivery.SubscriptionLimiter.Refusal;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
@@ -35,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * in Kafka, which is when the record's offset may be committed. The subscription is looked up at
  * the moment of the attempt: deleted or disabled meanwhile, the delivery is dead-lettered without a
  * request; otherwise it is sent as it is now (current URL and secret, same {@code webhook-id}, a
- * fresh timestamp and signature) and the result handed to {@link DeliveryOutcomeWriter}. Nothing
- * here blocks the caller: work runs on the executor and on the HTTP and producer I/O threads.
+ * fresh timestamp and signature) and the result handed to {@link DeliveryOutcomeWriter}. A
+ * subscription at one of its own limits ({@link SubscriptionLimiter}) gets no attempt now: the
+ * delivery is parked again on the shortest delay topic, same attempt number, with the last status
+ * and error it carried, and no attempt record. Nothing here blocks the caller: work runs on the
+ * executor and on the HTTP and producer I/O threads.
  */
 final class RetryAttempts {
 
@@ -47,9 +55,11 @@ final class RetryAttempts {
     private final SubscriptionCatalog catalog;
     private final WebhookSender sender;
     private final DeliveryOutcomeWriter writer;
+    private final SubscriptionLimiter limiter;
     private final Producer<String, byte[]> producer;
     private final RetryMetrics metrics;
     private final Executor executor;
+    private final Clock clock;
     private volatile boolean closing;
 
     /**
@@ -58,13 +68,16 @@ final class RetryAttempts {
      *                 records to the producer), so neither the poll thread nor an I/O thread does
      */
     RetryAttempts(SubscriptionCatalog catalog, WebhookSender sender, Producer<String, byte[]> producer,
-                  RetrySchedule schedule, RetryMetrics metrics, Executor executor, Clock clock) {
+                  RetrySchedule schedule, SubscriptionLimiter limiter, RetryMetrics metrics, Executor executor,
+                  Clock clock) {
         this.catalog = catalog;
         this.sender = sender;
         this.producer = producer;
         this.writer = new DeliveryOutcomeWriter(producer, catalog, schedule, clock);
+        this.limiter = limiter;
         this.metrics = metrics;
         this.executor = executor;
+        this.clock = clock;
     }
 
     /**
@@ -101,7 +114,15 @@ final class RetryAttempts {
             return deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DISABLED, "is disabled");
         }
         Subscription s = current.get();
-        CompletableFuture<AttemptRecord> written = sender.send(d, s)
+        Admission admission = limiter.tryAcquire(s);
+        if (admission instanceof Refusal refusal) {
+            return park(record, d, refusal);
+        }
+        Permit permit = (Permit) admission;
+        CompletableFuture<AttemptResult> attempt = sender.send(d, s);
+        // Given back as soon as the HTTP exchange has ended.
+        attempt.whenComplete((result, e) -> permit.release());
+        CompletableFuture<AttemptRecord> written = attempt
                 .thenComposeAsync(result -> closing
                         // Cut off by our own shutdown: write nothing and leave the record
                         // uncommitted; its next owner attempts it again, same webhook-id.
@@ -112,6 +133,16 @@ final class RetryAttempts {
         CompletableFuture<Void> done = written.thenAccept(metrics::attempted);
         written.thenAcceptAsync(RetryAttempts::logOutcome, executor);
         return done;
+    }
+
+    /** Parks {@code d} again, same attempt, until the limit that refused it allows another try. */
+    private CompletableFuture<Void> park(ConsumerRecord<String, byte[]> record, Delivery d, Refusal refusal) {
+        long dueAt = refusal.dueAt(clock.millis());
+        int lastStatus = lastStatus(record);
+        String lastError = header(record, WireHeaders.LAST_ERROR);
+        return untilDurable(() -> writer.park(d, dueAt, lastStatus, lastError, refusal.limit()),
+                "the parked delivery " + d.webhookId())
+                .thenRun(() -> metrics.parked(refusal.limit()));
     }
 
     /**

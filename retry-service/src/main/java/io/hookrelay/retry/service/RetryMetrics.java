@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,9 +19,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * The retry-service's meters, as Prometheus shows them: {@code hookrelay_retry_lateness_seconds}
  * (attempted minus due, a histogram from 5 ms to 1 h), {@code hookrelay_retry_attempts_total{outcome,
  * event_type}}, {@code hookrelay_attempt_latency_seconds} (a histogram, shared with the dispatcher),
- * {@code hookrelay_retry_in_flight}, {@code hookrelay_retry_partitions_waiting} and
- * {@code hookrelay_retry_dead_letters_total{reason}}; beside them, in the same registry, the JVM's
- * meters, the Kafka client meters and {@code hookrelay_consumer_lag} ({@link TierLoop}).
+ * {@code hookrelay_retry_in_flight}, {@code hookrelay_retry_partitions_waiting},
+ * {@code hookrelay_retry_dead_letters_total{reason}} and {@code hookrelay_retry_parked_total{reason}};
+ * beside them, in the same registry, the JVM's meters, the Kafka client meters and
+ * {@code hookrelay_consumer_lag} ({@link TierLoop}).
  */
 final class RetryMetrics {
 
@@ -37,6 +39,7 @@ final class RetryMetrics {
     private final Timer lateness;
     private final Timer latency;
     private final Map<DeadReason, Counter> deadLetters = new EnumMap<>(DeadReason.class);
+    private final Map<SubscriptionLimiter.Limit, Counter> parked = new EnumMap<>(SubscriptionLimiter.Limit.class);
 
     RetryMetrics() {
         Gauge.builder("hookrelay.retry.in.flight", inFlight, AtomicInteger::get)
@@ -58,6 +61,12 @@ final class RetryMetrics {
             deadLetters.put(r, Counter.builder("hookrelay.retry.dead.letters")
                     .description("Records the retry-service wrote to webhooks.dlq, by dead reason")
                     .tag("reason", r.wire())
+                    .register(registry));
+        }
+        for (SubscriptionLimiter.Limit l : SubscriptionLimiter.Limit.values()) {
+            parked.put(l, Counter.builder("hookrelay.retry.parked")
+                    .description("Due deliveries parked again without an attempt: their subscription was at a limit")
+                    .tag("reason", l.wire())
                     .register(registry));
         }
     }
@@ -92,6 +101,11 @@ final class RetryMetrics {
         if (r.outcome() == Outcome.DEAD) {
             deadLettered(reason(r.deadReason()));
         }
+    }
+
+    /** A due delivery parked again on a delay topic, durable in Kafka. */
+    void parked(SubscriptionLimiter.Limit limit) {
+        parked.get(limit).increment();
     }
 
     void deadLettered(DeadReason reason) {

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
@@ -71,7 +72,7 @@ public final class RetryService implements AutoCloseable {
     private final Javalin http;
     private boolean closed;
 
-    private RetryService(PipelineConfig config, Clock clock) {
+    private RetryService(PipelineConfig config, Clock clock, SubscriptionLimiter limiter) {
         String bootstrap = config.bootstrapServers();
         String clientId = "hookrelay-retry-" + INSTANCES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
         RetryMetrics metrics = new RetryMetrics();
@@ -90,7 +91,7 @@ public final class RetryService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.attempts = new RetryAttempts(catalog, sender, producer, schedule, metrics, executor, clock);
+        this.attempts = new RetryAttempts(catalog, sender, producer, schedule, limiter, metrics, executor, clock);
         this.loop = new TierLoop(consumerProperties(bootstrap, clientId, maxInFlight), schedule.topics(), catalog,
                 attempts, metrics, maxInFlight, DRAIN_TIMEOUT, clock);
         // Not a daemon: standalone, this thread is what keeps the process alive.
@@ -120,7 +121,16 @@ public final class RetryService implements AutoCloseable {
      * returns at once. The topics must exist ({@link TopicProvisioner#ensure}).
      */
     public static RetryService start(PipelineConfig config, Clock clock) {
-        return new RetryService(config, clock);
+        return start(config, clock, new SubscriptionLimiter());
+    }
+
+    /**
+     * As {@link #start(PipelineConfig, Clock)}, holding subscriptions to their limits with
+     * {@code limiter}: the all-in-one process shares one with its dispatcher, so that the limits
+     * hold for the process as a whole.
+     */
+    public static RetryService start(PipelineConfig config, Clock clock, SubscriptionLimiter limiter) {
+        return new RetryService(config, clock, limiter);
     }
 
     static Properties consumerProperties(String bootstrap, String clientId, int maxInFlight) {

@@ -24,7 +24,11 @@
  *       its last status and error are those the delay record carried. No attempt record, since no
  *       attempt was made.</li>
  *   <li>Limits: {@code WEBHOOKS_MAX_IN_FLIGHT} applies to this service's own attempts, with its own
- *       HTTP client and pools, apart from the dispatcher's.</li>
+ *       HTTP client and pools, apart from the dispatcher's. Each subscription's own
+ *       {@code max_in_flight} and {@code rate_limit_per_second} are checked before every attempt;
+ *       over one, the delivery is parked again on the shortest tier, same attempt, no attempt
+ *       record. A parked first delivery (attempt 1) is attempted here like any other; its failure
+ *       goes on to attempt 2 on the schedule.</li>
  *   <li>Lateness: attempted minus due, on every attempt record ({@code lateness_ms}) and as the
  *       histogram {@code hookrelay_retry_lateness_seconds} (fixed buckets from 5 ms to 1 h, so
  *       instances aggregate with {@code histogram_quantile}).</li>

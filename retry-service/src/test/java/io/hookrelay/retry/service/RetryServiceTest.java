@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.hookrelay.config.PipelineConfig;
@@ -34,6 +35,7 @@ import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.signing.WebhookSigner;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.testing.KafkaTestClient;
+import io.hookrelay.testing.PrometheusText;
 import io.hookrelay.testing.WebhookReceiver;
 import io.hookrelay.testing.WebhookReceiver.Received;
 import io.hookrelay.testing.WebhookReceiver.Reply;
@@ -50,7 +52,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One retry-service on a real broker with the schedule {@code 1s,2s,3s} (four attempts), against a
- * real local receiver: what a subscriber, and an operator reading Kafka, observe of retries.
+ * real local receiver: what a subscriber, and an operator reading Kafka, observe of retries, and of
+ * deliveries parked because their subscription was at one of its limits.
  */
 class RetryServiceTest {
 
@@ -276,6 +279,75 @@ class RetryServiceTest {
     }
 
     @Test
+    void aParkedFirstDeliveryIsAttemptOneThenFollowsTheSchedule() throws Exception {
+        receiver.reply("/parked-first", Reply.status(500));
+        Subscription s = subscribe(receiver.url("/parked-first"));
+        long dueAt = System.currentTimeMillis() + 200;
+        // As the dispatcher parks a first delivery when the subscription is at its max_in_flight.
+        Delivery parked = Delivery.first(Fixtures.event("parked-first-1"), s.id(), dueAt - 1_000).withDueAt(dueAt);
+        client.producer().send(parked.toParkedRecord(tier("1s"), 0, null, "max_in_flight")).get(30, TimeUnit.SECONDS);
+
+        // Attempt 1 fails; attempt 2, a second later on the schedule, finds the subscriber fixed.
+        await().atMost(WAIT).until(() -> receiver.received("/parked-first").size() >= 1);
+        receiver.reply("/parked-first", Reply.status(204));
+        List<AttemptRecord> attempts = new ArrayList<>(Fixtures.attempts(client, Set.of(parked.webhookId()), 2, WAIT));
+        attempts.sort(Comparator.comparingInt(AttemptRecord::attempt));
+
+        assertThat(attempts).extracting(AttemptRecord::attempt).containsExactly(1, 2);
+        assertThat(attempts).extracting(AttemptRecord::outcome).containsExactly(Outcome.RETRYING, Outcome.DELIVERED);
+        AttemptRecord first = attempts.get(0);
+        assertThat(first.dueAt()).isEqualTo(dueAt);
+        assertThat(first.attemptedAt()).isGreaterThanOrEqualTo(dueAt);
+        assertThat(attempts.get(1).dueAt()).isEqualTo(first.nextDueAt()).isGreaterThanOrEqualTo(first.attemptedAt() + 1_000);
+        Delivery second = client.readUntil(tier("1s"), l -> false, Duration.ofMillis(500)).stream()
+                .filter(r -> s.id().equals(r.key())).map(Delivery::read).filter(d -> d.attempt() == 2)
+                .findFirst().orElseThrow();
+        assertThat(second.firstAttemptAt()).as("attempt 1 was the first attempt made").isEqualTo(first.attemptedAt());
+        assertThat(receiver.received("/parked-first")).extracting(r -> r.header("webhook-id"))
+                .containsOnly(parked.webhookId());
+    }
+
+    @Test
+    void pastMaxInFlightADueDeliveryIsParkedAgainOnTheShortestTierWithoutAnAttempt() throws Exception {
+        receiver.hold("/saturated");
+        Subscription s = subscribe(Fixtures.subscription(receiver.url("/saturated")).withLimits(1, null));
+        long now = System.currentTimeMillis();
+        Set<String> webhookIds = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            Delivery d = Fixtures.waiting(s, "saturated-" + i, 3, now);
+            webhookIds.add(d.webhookId());
+            Fixtures.putOnTier(client, tier("2s"), d);
+        }
+        HttpClient http = HttpClient.newHttpClient();
+
+        // One attempt is held by the subscriber; the other two go to the 1 s tier, again and again.
+        await().atMost(WAIT).until(() -> receiver.received("/saturated").size() == 1);
+        await().atMost(WAIT).until(() -> PrometheusText.parse(metrics(http))
+                .sum("hookrelay_retry_parked_total", "reason", "max_in_flight") >= 4);
+        assertThat(receiver.received("/saturated")).hasSize(1);
+        List<ConsumerRecord<String, byte[]>> parked = client.readUntil(tier("1s"), l -> false, Duration.ofMillis(500))
+                .stream().filter(r -> s.id().equals(r.key())).toList();
+        assertThat(parked).isNotEmpty().allSatisfy(r -> {
+            Delivery d = Delivery.read(r);
+            assertThat(d.attempt()).isEqualTo(3);
+            assertThat(webhookIds).contains(d.webhookId());
+            assertThat(header(r, WireHeaders.PARK_REASON)).isEqualTo("max_in_flight");
+            assertThat(header(r, WireHeaders.ATTEMPT)).isEqualTo("3");
+            // What the last attempt made said is kept for the operator reading the tier.
+            assertThat(header(r, WireHeaders.LAST_STATUS)).isEqualTo("500");
+            assertThat(header(r, WireHeaders.LAST_ERROR)).isEqualTo("HTTP 500");
+        });
+        assertThat(Fixtures.attempts(client, webhookIds, 1, Duration.ofSeconds(1))).isEmpty();
+
+        receiver.release("/saturated");
+        assertThat(Fixtures.attempts(client, webhookIds, 3, WAIT)).hasSize(3).allSatisfy(a -> {
+            assertThat(a.attempt()).isEqualTo(3);
+            assertThat(a.outcome()).isEqualTo(Outcome.DELIVERED);
+        });
+        assertThat(receiver.mostAtOnce("/saturated")).isEqualTo(1);
+    }
+
+    @Test
     void servesHealthAndLatenessMetrics() throws Exception {
         Subscription s = subscribe(receiver.url("/ok"));
         Fixtures.putOnTier(client, tier("1s"), Fixtures.waiting(s, "ok-1", 2, System.currentTimeMillis() + 500));
@@ -295,7 +367,9 @@ class RetryServiceTest {
         assertThat(text).contains("hookrelay_retry_lateness_seconds_bucket{le=",
                 "hookrelay_retry_lateness_seconds_count", "hookrelay_retry_in_flight",
                 "hookrelay_retry_partitions_waiting", "hookrelay_retry_dead_letters_total{reason=\"exhausted\"}",
-                "hookrelay_retry_dead_letters_total{reason=\"invalid\"}", "hookrelay_attempt_latency_seconds_bucket{le=");
+                "hookrelay_retry_dead_letters_total{reason=\"invalid\"}", "hookrelay_attempt_latency_seconds_bucket{le=",
+                "hookrelay_retry_parked_total{reason=\"max_in_flight\"}",
+                "hookrelay_retry_parked_total{reason=\"rate_limit\"}");
         assertThat(text).contains("hookrelay_retry_lateness_seconds_bucket{le=\"0.1\"}",
                 "hookrelay_retry_lateness_seconds_bucket{le=\"3600.0\"}");
         assertThat(text).doesNotContainPattern("hookrelay_retry_lateness_seconds_count 0(\\.0)?\n");
@@ -308,7 +382,10 @@ class RetryServiceTest {
 
     /** Creates a subscription and waits until the retry-service's catalog holds it. */
     private static Subscription subscribe(String url) {
-        Subscription s = Fixtures.subscription(url);
+        return subscribe(Fixtures.subscription(url));
+    }
+
+    private static Subscription subscribe(Subscription s) {
         Fixtures.putSubscription(client, s);
         await().atMost(WAIT).until(() -> service.catalog().get(s.id()).isPresent());
         return s;

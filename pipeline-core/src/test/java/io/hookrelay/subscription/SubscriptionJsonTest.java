@@ -1,0 +1,71 @@
+package io.hookrelay.subscription;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hookrelay.contract.Json;
+import org.junit.jupiter.api.Test;
+
+/** The subscription's JSON on {@code webhooks.subscriptions}: its delivery limits, old records included. */
+class SubscriptionJsonTest {
+
+    private static Subscription read(String json) throws IOException {
+        return Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8), Subscription.class);
+    }
+
+    @Test
+    void readsARecordWrittenBeforeTheLimitsExistedWithTheDefaults() throws IOException {
+        Subscription s = read("""
+                {"id": "sub_old", "operator_id": "acme", "url": "https://example.com/hook", "event_types": ["*"],
+                 "enabled": true, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                 "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z"}""");
+
+        assertThat(s.id()).isEqualTo("sub_old");
+        assertThat(s.maxInFlight()).isEqualTo(Subscription.DEFAULT_MAX_IN_FLIGHT);
+        assertThat(s.rateLimitPerSecond()).isNull();
+    }
+
+    @Test
+    void writesTheEffectiveLimitsAndReadsThemBack() throws IOException {
+        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
+                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH, 2, 5);
+        JsonNode json = Json.tree(Json.bytes(s));
+        assertThat(json.get("max_in_flight").asInt()).isEqualTo(2);
+        assertThat(json.get("rate_limit_per_second").asInt()).isEqualTo(5);
+        assertThat(read(Json.string(s))).isEqualTo(s);
+
+        Subscription defaults = new Subscription("sub_2", "acme", "https://example.com/hook", List.of("*"), null, null,
+                true, null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH);
+        JsonNode shown = Json.tree(Json.bytes(defaults.withoutSecret()));
+        assertThat(shown.get("max_in_flight").asInt()).isEqualTo(10);
+        // Shown as null rather than left out, so a reader sees there is no rate limit.
+        assertThat(shown.has("rate_limit_per_second")).isTrue();
+        assertThat(shown.get("rate_limit_per_second").isNull()).isTrue();
+    }
+
+    @Test
+    void copiesKeepTheLimits() {
+        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
+                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH, 3, 7);
+        for (Subscription copy : List.of(s.withoutSecret(), s.withEnabled(false, "paused", Instant.EPOCH))) {
+            assertThat(copy.maxInFlight()).isEqualTo(3);
+            assertThat(copy.rateLimitPerSecond()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void refusesLimitsOutOfRange() {
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook", "max_in_flight": 1001}"""))
+                .hasMessageContaining("max_in_flight is 1001; expected 1 to 1000");
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook", "rate_limit_per_second": 0}"""))
+                .hasMessageContaining("rate_limit_per_second is 0; expected 1 to 100000");
+    }
+}
