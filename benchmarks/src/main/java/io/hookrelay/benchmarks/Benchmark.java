@@ -67,6 +67,9 @@ public final class Benchmark implements Callable<Integer> {
     String httpTimeout;
     @Option(names = "--partitions", defaultValue = "6", description = "WEBHOOKS_PARTITIONS (default: ${DEFAULT-VALUE}).")
     int partitions;
+    @Option(names = "--warmup-events", defaultValue = "20000", description = "Events delivered before each scenario"
+            + " is measured, so the JVMs run compiled code (default: ${DEFAULT-VALUE}).")
+    int warmupEvents;
     @Option(names = "--dispatcher-jvm-option", description = "An extra option for the dispatcher's JVM, repeatable;"
             + " for example -XX:StartFlightRecording=filename=dispatcher.jfr,settings=profile to profile it.")
     List<String> dispatcherJvmOptions = new ArrayList<>();
@@ -101,13 +104,14 @@ public final class Benchmark implements Callable<Integer> {
         env.put("WEBHOOKS_PARTITIONS", Integer.toString(partitions));
         List<ScenarioResult> results = new ArrayList<>();
         try (ReceiverProcess receiver = ReceiverProcess.start(s4FailureShare)) {
-            Scenarios runner = new Scenarios(receiver, env, dispatcherJvmOptions, Duration.ofSeconds(stallSeconds));
+            Scenarios runner = new Scenarios(receiver, env, dispatcherJvmOptions, warmupEvents, Duration.ofSeconds(stallSeconds));
             for (String s : scenarios) {
                 results.add(s.equals("ceiling") ? Ceiling.run(receiver, ceilingRequests, ceilingInFlight) : runner.run(spec(s)));
             }
         }
         Map<String, Object> settings = new LinkedHashMap<>(env);
         settings.put("scenarios", scenarios);
+        settings.put("warmup_events", warmupEvents + " per scenario, before measuring, to subscriptions that answer");
         settings.put("pipeline", "fresh per scenario: embedded broker, ingest and retry in the benchmark JVM; the dispatcher"
                 + " (hookrelay.jar dispatcher) in its own JVM at " + DispatcherProcess.HEAP);
         if (!dispatcherJvmOptions.isEmpty()) {

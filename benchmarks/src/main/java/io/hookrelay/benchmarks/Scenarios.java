@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,10 +72,12 @@ final class Scenarios {
     private final ReceiverProcess receiver;
     private final Map<String, String> pipelineEnv;
     private final List<String> dispatcherJvmOptions;
+    private final int warmupEvents;
     private final Duration stallTimeout;
 
     Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, List<String> dispatcherJvmOptions,
-              Duration stallTimeout) {
+              int warmupEvents, Duration stallTimeout) {
+        this.warmupEvents = warmupEvents;
         this.dispatcherJvmOptions = List.copyOf(dispatcherJvmOptions);
         this.receiver = receiver;
         this.pipelineEnv = pipelineEnv;
@@ -94,7 +97,7 @@ final class Scenarios {
              KafkaProducer<String, String> producer = producer(pipeline.config().bootstrapServers())) {
             int subs = spec.endpoints().size();
             Map<String, Endpoint> subscriptionKinds = subscribe(pipeline.ingestUrl(), spec);
-            warmUp(producer, spec.name(), subs);
+            warmUp(producer, spec);
             receiver.reset();
 
             String prefix = spec.name().toLowerCase() + "-";
@@ -104,9 +107,10 @@ final class Scenarios {
                     healthyExpected++;
                 }
             }
-            try (AttemptWatcher attempts = AttemptWatcher.start(pipeline.config().bootstrapServers(), prefix, subscriptionKinds)) {
+            AtomicLongArray sentMicros = new AtomicLongArray(spec.events());
+            try (AttemptWatcher attempts = AttemptWatcher.start(pipeline.config().bootstrapServers(), prefix,
+                    subscriptionKinds, sentMicros)) {
                 Sampler sampler = new Sampler(pipeline.dispatcher());
-                long[] sentMicros = new long[spec.events()];
                 Thread produce = new Thread(() -> produce(producer, spec, prefix, sentMicros), "bench-producer");
                 produce.start();
                 AttemptWatcher.Snapshot atHealthyDone = awaitDeliveries(healthyExpected, attempts, sampler, produce);
@@ -138,23 +142,44 @@ final class Scenarios {
         return kinds;
     }
 
-    /** One event per subscription, until the receiver has seen a request for each: the catalog is complete. */
-    private void warmUp(KafkaProducer<String, String> producer, String scenario, int subs) throws InterruptedException {
+    /**
+     * One event per subscription, until the receiver has seen a request for each: the catalog is
+     * complete. Then {@code warmupEvents} more to the subscriptions that answer, so the JVMs have
+     * compiled the hot paths before anything is measured (a service runs for days; the first
+     * seconds of a JVM are not what it does).
+     */
+    private void warmUp(KafkaProducer<String, String> producer, Spec spec) throws InterruptedException {
+        int subs = spec.endpoints().size();
         for (int k = 0; k < subs; k++) {
-            producer.send(record(WARM_UP_PREFIX + scenario + "-" + k, k, Instant.now()));
+            producer.send(record(WARM_UP_PREFIX + spec.name() + "-" + k, k, Instant.now()));
         }
         producer.flush();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (receiver.count().requests() < subs) {
+        awaitRequests(subs, "the dispatcher did not pick up every subscription");
+        List<Integer> answering = new ArrayList<>();
+        for (int k = 0; k < subs; k++) {
+            if (spec.endpoints().get(k) != Endpoint.HANG) {
+                answering.add(k);
+            }
+        }
+        for (int n = 0; n < warmupEvents; n++) {
+            producer.send(record(WARM_UP_PREFIX + spec.name() + "-jit-" + n, answering.get(n % answering.size()), Instant.now()));
+        }
+        producer.flush();
+        awaitRequests(subs + warmupEvents, "the warm-up events did not all arrive");
+    }
+
+    private void awaitRequests(long requests, String otherwise) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (receiver.count().requests() < requests) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Warm-up: the receiver saw " + receiver.count().requests() + " of " + subs
-                        + " warm-up deliveries within 180 s; the dispatcher did not pick up every subscription");
+                throw new IllegalStateException("Warm-up: the receiver saw " + receiver.count().requests() + " of "
+                        + requests + " warm-up requests within 300 s; " + otherwise);
             }
             Thread.sleep(100);
         }
     }
 
-    private void produce(KafkaProducer<String, String> producer, Spec spec, String prefix, long[] sentMicros) {
+    private void produce(KafkaProducer<String, String> producer, Spec spec, String prefix, AtomicLongArray sentMicros) {
         int subs = spec.endpoints().size();
         long start = System.nanoTime();
         double intervalNanos = spec.ratePerSecond() > 0 ? 1e9 / spec.ratePerSecond() : 0;
@@ -167,7 +192,7 @@ final class Scenarios {
                 }
             }
             Instant now = Instant.now();
-            sentMicros[n] = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            sentMicros.set(n, now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000);
             producer.send(record(prefix + n, n % subs, now));
         }
         producer.flush();
@@ -195,7 +220,7 @@ final class Scenarios {
         }
     }
 
-    private ScenarioResult result(Spec spec, String prefix, long[] sentMicros, long healthyExpected,
+    private ScenarioResult result(Spec spec, String prefix, AtomicLongArray sentMicros, long healthyExpected,
                                   Map<String, Endpoint> kinds, AttemptWatcher attempts,
                                   AttemptWatcher.Snapshot atHealthyDone, Sampler sampler) {
         int subs = spec.endpoints().size();
@@ -219,14 +244,19 @@ final class Scenarios {
             if (s.ok() > 0) {
                 delivered[n] = true;
                 lastOk = Math.max(lastOk, s.firstOkMicros());
-                latency.recordValue(Math.max(0, Math.min(latency.getHighestTrackableValue(), s.firstOkMicros() - sentMicros[n])));
+                latency.recordValue(Math.max(0, Math.min(latency.getHighestTrackableValue(), s.firstOkMicros() - sentMicros.get(n))));
             }
         }
         long deliveredCount = latency.getTotalCount();
         long losses = healthyExpected - deliveredCount;
-        double seconds = Math.max(1e-6, (lastOk - sentMicros[0]) / 1e6);
+        double seconds = Math.max(1e-6, (lastOk - sentMicros.get(0)) / 1e6);
         Map<String, Object> extra = new LinkedHashMap<>();
         AttemptWatcher.Snapshot end = attempts.snapshot();
+        Histogram pickup = end.pickup();
+        if (pickup.getTotalCount() > 0) {
+            extra.put("pickup_p50_ms", ms(pickup.getValueAtPercentile(50)));
+            extra.put("pickup_p99_ms", ms(pickup.getValueAtPercentile(99)));
+        }
         if (spec.endpoints().contains(Endpoint.HANG)) {
             extra.put("hanging_subscriptions", kinds.values().stream().filter(e -> e == Endpoint.HANG).count());
             extra.put("hanging_deliveries", spec.events() - healthyExpected);
@@ -353,7 +383,11 @@ final class Scenarios {
      */
     static final class AttemptWatcher implements AutoCloseable {
 
-        record Snapshot(Map<Endpoint, Long> concludedByKind, Histogram retryLateness) {
+        /**
+         * @param pickup µs from an event's produce to its first attempt's {@code due_at}, when the
+         *               dispatcher took it up: ingest (validation, dedupe, two exactly-once commits) and the fetch
+         */
+        record Snapshot(Map<Endpoint, Long> concludedByKind, Histogram retryLateness, Histogram pickup) {
             long concluded(Endpoint e) {
                 return concludedByKind.getOrDefault(e, 0L);
             }
@@ -364,10 +398,13 @@ final class Scenarios {
         private final Map<String, Endpoint> kinds;
         private final Map<Endpoint, AtomicLong> notDelivered = new HashMap<>();
         private final Histogram lateness = new Histogram(3);
+        private final Histogram pickup = new Histogram(3);
+        private final AtomicLongArray sentMicros;
         private final Thread thread;
         private volatile boolean running = true;
 
-        private AttemptWatcher(String bootstrap, String prefix, Map<String, Endpoint> kinds) {
+        private AttemptWatcher(String bootstrap, String prefix, Map<String, Endpoint> kinds, AtomicLongArray sentMicros) {
+            this.sentMicros = sentMicros;
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -385,8 +422,8 @@ final class Scenarios {
             thread = new Thread(this::loop, "bench-attempts");
         }
 
-        static AttemptWatcher start(String bootstrap, String prefix, Map<String, Endpoint> kinds) {
-            AttemptWatcher w = new AttemptWatcher(bootstrap, prefix, kinds);
+        static AttemptWatcher start(String bootstrap, String prefix, Map<String, Endpoint> kinds, AtomicLongArray sentMicros) {
+            AttemptWatcher w = new AttemptWatcher(bootstrap, prefix, kinds, sentMicros);
             w.thread.start();
             return w;
         }
@@ -413,6 +450,13 @@ final class Scenarios {
                         synchronized (lateness) {
                             lateness.recordValue(Math.max(0, a.path("lateness_ms").asLong()));
                         }
+                    } else {
+                        long sent = sentMicros.get(Integer.parseInt(a.path("event_id").asText().substring(prefix.length())));
+                        if (sent > 0) {
+                            synchronized (lateness) {
+                                pickup.recordValue(Math.max(0, a.path("due_at").asLong() * 1000 - sent));
+                            }
+                        }
                     }
                 }
             }
@@ -422,7 +466,7 @@ final class Scenarios {
             Map<Endpoint, Long> m = new HashMap<>();
             notDelivered.forEach((k, v) -> m.put(k, v.get()));
             synchronized (lateness) {
-                return new Snapshot(m, lateness.copy());
+                return new Snapshot(m, lateness.copy(), pickup.copy());
             }
         }
 

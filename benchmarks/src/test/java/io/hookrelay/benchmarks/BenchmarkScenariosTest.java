@@ -30,7 +30,7 @@ class BenchmarkScenariosTest {
                 "--s2-subscriptions", "20", "--s2-deliveries", "300",
                 "--s4-subscriptions", "10", "--s4-deliveries", "300",
                 "--http-timeout", "2s", "--retry-schedule", "1s,2s,4s", "--partitions", "2",
-                "--stall-seconds", "30", "--out", out.toString());
+                "--stall-seconds", "30", "--warmup-events", "50", "--out", out.toString());
         report = b.run();
     }
 
