@@ -101,7 +101,8 @@ public final class IngestService implements AutoCloseable {
                     TEST_FIRE_CONNECTIONS_PER_ENDPOINT, TEST_FIRE_CONNECTIONS, targets, clock);
             started.push(tester);
             IngestApi api = new IngestApi(new ApiKeys(config.get(PipelineConfig.API_KEYS)), producer, catalog,
-                    new SubscriptionPublisher(producer, catalog), targets, tester, clock, metrics);
+                    new SubscriptionPublisher(producer, catalog), targets, tester, clock, metrics,
+                    config.get(PipelineConfig.SECRET_ROTATION_GRACE));
 
             IngestStreamsApp streams = IngestStreamsApp.start(config, clock, metrics);
             started.push(streams);

@@ -36,6 +36,11 @@ class EndToEndTest {
 
     static final String ACME_KEY = "acme-key-0123456789";
     static final String GLOBEX_KEY = "globex-key-0123456789";
+    /**
+     * Shortened from 24 h so that the test can see it end; long enough that a delivery sent right after
+     * a rotation is attempted within it even on a slow machine.
+     */
+    static final int ROTATION_GRACE_SECONDS = 10;
 
     static AllInOne pipeline;
     static WebhookReceiver receiver;
@@ -50,6 +55,7 @@ class EndToEndTest {
                 "WEBHOOKS_EMBEDDED_KAFKA_PORT", Integer.toString(EmbeddedKafka.freePort()),
                 "WEBHOOKS_API_KEYS", "acme=" + ACME_KEY + ",globex=" + GLOBEX_KEY,
                 "WEBHOOKS_PARTITIONS", "2",
+                "WEBHOOKS_SECRET_ROTATION_GRACE", ROTATION_GRACE_SECONDS + "s",
                 "INGEST_HTTP_PORT", "0", "DISPATCHER_HTTP_PORT", "0", "RETRY_HTTP_PORT", "0");
         pipeline = AllInOne.start(PipelineConfig.from(env), env, false, Clock.systemUTC());
         receiver = WebhookReceiver.start();
@@ -156,6 +162,42 @@ class EndToEndTest {
         api.send(ACME_KEY, PipelineClient.ftd("acme", "life-4"));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
                 .until(() -> eventIds("/lifecycle").equals(Set.of("life-1", "life-3")));
+    }
+
+    @Test
+    void afterASecretRotationDeliveriesCarryBothSignaturesUntilTheGraceEndsThenOnlyTheNewOne() throws Exception {
+        JsonNode sub = api.subscribe(ACME_KEY, receiver.url("/rotation"), "conversion.ftd");
+        String id = sub.get("id").asText();
+        String oldSecret = sub.get("secret").asText();
+
+        PipelineClient.Answer rotated = api.call("POST", "/v1/subscriptions/" + id + "/secret/rotate", ACME_KEY, null);
+        assertThat(rotated.status()).isEqualTo(200);
+        String newSecret = rotated.body().get("secret").asText();
+        Instant graceEnd = Instant.parse(rotated.body().get("previous_secret_expires_at").asText());
+        Thread.sleep(1000); // the dispatcher's view follows the topic within a poll interval (100 ms)
+        api.send(ACME_KEY, PipelineClient.ftd("acme", "rotation-1"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds("/rotation").equals(Set.of("rotation-1")));
+
+        Received during = receiver.received("/rotation").get(0);
+        assertThat(Instant.ofEpochSecond(Long.parseLong(during.header("webhook-timestamp")) + 1))
+                .as("attempted within the %ss grace", ROTATION_GRACE_SECONDS).isBeforeOrEqualTo(graceEnd);
+        assertThat(during.header("webhook-signature").split(" ")).hasSize(2);
+        assertThat(signedWith(newSecret, during)).isTrue();
+        assertThat(signedWith(oldSecret, during)).isTrue();
+
+        await().atMost(Duration.ofSeconds(ROTATION_GRACE_SECONDS + 5)).until(() -> Instant.now().isAfter(graceEnd));
+        api.send(ACME_KEY, PipelineClient.ftd("acme", "rotation-2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds("/rotation").contains("rotation-2"));
+
+        Received after = receiver.received("/rotation").get(1);
+        assertThat(after.header("webhook-signature").split(" ")).hasSize(1);
+        assertThat(signedWith(newSecret, after)).isTrue();
+        assertThat(signedWith(oldSecret, after)).isFalse();
+    }
+
+    private static boolean signedWith(String secret, Received r) throws Exception {
+        return Signatures.valid(secret, r.header("webhook-id"), r.header("webhook-timestamp"), r.body(),
+                r.header("webhook-signature"));
     }
 
     private static byte[] deposit(String eventId) {

@@ -84,12 +84,16 @@ public final class PipelineConfig {
             "DISPATCHER_ADVERTISED_HOST", "localhost", "a host name or address",
             v -> v,
             "The host other dispatcher instances use to reach this one's HTTP port when a status query needs its partitions.");
+    public static final Setting<Duration> SECRET_ROTATION_GRACE = new Setting<>(
+            "WEBHOOKS_SECRET_ROTATION_GRACE", "24h", "a duration such as 24h",
+            v -> positive(Durations.parse(v)),
+            "After POST /v1/subscriptions/{id}/secret/rotate, deliveries carry a signature with the old secret too for this long.");
 
     /** Every setting, in the order of the configuration reference. */
     public static final List<Setting<?>> ALL = List.of(KAFKA_BOOTSTRAP_SERVERS, API_KEYS, RETRY_SCHEDULE,
             HTTP_TIMEOUT, ALLOW_PRIVATE_TARGETS, INGEST_HTTP_PORT, DISPATCHER_HTTP_PORT, RETRY_HTTP_PORT,
             PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT,
-            STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST);
+            STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST, SECRET_ROTATION_GRACE);
 
     private final Map<String, Object> values;
     private final Map<String, String> raw;

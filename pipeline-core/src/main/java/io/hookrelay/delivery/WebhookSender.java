@@ -4,7 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -179,7 +179,8 @@ public final class WebhookSender implements AutoCloseable {
                     .addHeader(WireHeaders.HTTP_WEBHOOK_ID, webhookId)
                     .addHeader(WireHeaders.HTTP_WEBHOOK_TIMESTAMP, Long.toString(timestamp))
                     .addHeader(WireHeaders.HTTP_WEBHOOK_SIGNATURE,
-                            WebhookSigner.signatureHeader(List.of(s.secret()), webhookId, timestamp, body))
+                            WebhookSigner.signatureHeader(s.signingSecrets(Instant.ofEpochMilli(attemptedAt)),
+                                    webhookId, timestamp, body))
                     .build();
             TimedRequestProducer producer = new TimedRequestProducer(SimpleRequestProducer.create(request));
             CompletableFuture<AttemptResult> result = new CompletableFuture<>();

@@ -1,5 +1,6 @@
 package io.hookrelay.subscription;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -20,6 +21,10 @@ import io.hookrelay.event.EventFields;
  *                    field existed reads as {@value #DEFAULT_MAX_IN_FLIGHT}
  * @param rateLimitPerSecond at most this many attempts started per second, per process
  *                           ({@value #MIN_RATE_LIMIT}..{@value #MAX_RATE_LIMIT}); null for no limit
+ * @param previousSecret the secret a rotation replaced, still signing until {@code previousSecretExpiresAt};
+ *                       null when there was no rotation. Like {@code secret}, never logged nor listed
+ * @param previousSecretExpiresAt when {@code previousSecret} stops signing; an expired one is simply
+ *                                ignored (see {@link #signingSecrets}), no job removes it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Subscription(
@@ -35,7 +40,9 @@ public record Subscription(
         @JsonProperty("created_at") Instant createdAt,
         @JsonProperty("updated_at") Instant updatedAt,
         @JsonProperty("max_in_flight") int maxInFlight,
-        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("rate_limit_per_second") Integer rateLimitPerSecond) {
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("rate_limit_per_second") Integer rateLimitPerSecond,
+        @JsonProperty("previous_secret") String previousSecret,
+        @JsonProperty("previous_secret_expires_at") Instant previousSecretExpiresAt) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 10;
     public static final int MIN_MAX_IN_FLIGHT = 1;
@@ -69,6 +76,14 @@ public record Subscription(
                         Instant updatedAt) {
         this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
                 updatedAt, DEFAULT_MAX_IN_FLIGHT, null);
+    }
+
+    /** A subscription that is not in a secret rotation. */
+    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
+                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
+                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond) {
+        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
+                updatedAt, maxInFlight, rateLimitPerSecond, null, null);
     }
 
     /** Optional restriction to some brands and affiliates; an empty list means any. */
@@ -118,22 +133,44 @@ public record Subscription(
         return n == null || n.isNull() ? null : n.asText();
     }
 
+    /**
+     * The secrets that sign a delivery attempted at {@code now}: the current one, then the previous
+     * one while its grace period lasts. Receivers accept a delivery when any one signature verifies.
+     */
+    public List<String> signingSecrets(Instant now) {
+        if (previousSecret != null && previousSecretExpiresAt != null && previousSecretExpiresAt.isAfter(now)) {
+            return List.of(secret, previousSecret);
+        }
+        return List.of(secret);
+    }
+
     public Subscription withEnabled(boolean enabled, String disabledReason, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled,
-                enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond);
+                enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond,
+                previousSecret, previousSecretExpiresAt);
     }
 
     /** The same subscription with other delivery limits; {@code rateLimitPerSecond} null for none. */
     public Subscription withLimits(int maxInFlight, Integer rateLimitPerSecond) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret,
-                createdAt, updatedAt, maxInFlight, rateLimitPerSecond);
+                createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt);
     }
 
-    /** The same subscription without its secret, as list and get answers show it. */
+    /**
+     * The same subscription signing with {@code newSecret}, the current secret still signing too until
+     * {@code now + grace}. Rotating again within a grace period drops the older previous secret: only
+     * two secrets ever sign.
+     */
+    public Subscription withRotatedSecret(String newSecret, Duration grace, Instant now) {
+        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
+                newSecret, createdAt, now, maxInFlight, rateLimitPerSecond, secret, now.plus(grace));
+    }
+
+    /** The same subscription without its secrets, as list and get answers show it. */
     @JsonIgnore
     public Subscription withoutSecret() {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond);
+                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, null, previousSecretExpiresAt);
     }
 
     @Override

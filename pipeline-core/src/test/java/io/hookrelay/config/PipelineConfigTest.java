@@ -24,6 +24,16 @@ class PipelineConfigTest {
         assertThat(c.get(PipelineConfig.EMBEDDED_KAFKA_PORT)).isEqualTo(9092);
         assertThat(c.get(PipelineConfig.DEDUPE_WINDOW)).isEqualTo(Duration.ofHours(24));
         assertThat(c.get(PipelineConfig.API_KEYS)).isEmpty();
+        assertThat(c.get(PipelineConfig.SECRET_ROTATION_GRACE)).isEqualTo(Duration.ofHours(24));
+    }
+
+    @Test
+    void readsTheSecretRotationGraceAndRefusesZero() {
+        assertThat(PipelineConfig.from(Map.of("WEBHOOKS_SECRET_ROTATION_GRACE", "2s"))
+                .get(PipelineConfig.SECRET_ROTATION_GRACE)).isEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_SECRET_ROTATION_GRACE", "0s")))
+                .hasMessageContaining("Invalid value '0s' for configuration WEBHOOKS_SECRET_ROTATION_GRACE: "
+                        + "must be longer than zero (expected a duration such as 24h)");
     }
 
     @Test

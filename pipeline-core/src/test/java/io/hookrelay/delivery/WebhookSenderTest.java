@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +16,7 @@ import io.hookrelay.contract.DeadReason;
 import io.hookrelay.contract.Json;
 import io.hookrelay.delivery.AttemptResult.Verdict;
 import io.hookrelay.signing.WebhookSigner;
+import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.TargetPolicy;
 import io.hookrelay.testing.WebhookReceiver;
@@ -69,6 +71,33 @@ class WebhookSenderTest {
         assertThat(body.get("type").asText()).isEqualTo("conversion.ftd");
         assertThat(body.get("timestamp").asText()).isEqualTo("2026-11-27T10:00:00Z");
         assertThat(body.get("data")).isEqualTo(d.event());
+    }
+
+    @Test
+    void signsWithBothSecretsDuringARotationGraceAndOnlyTheNewOneAfter() throws Exception {
+        Subscription before = Fixtures.subscription("demo", receiver.url("/rotated"));
+        String newSecret = Secrets.newSecret();
+        Subscription inGrace = before.withRotatedSecret(newSecret, Duration.ofHours(24), NOW.minusSeconds(60));
+        Subscription afterGrace = before.withRotatedSecret(newSecret, Duration.ofHours(1), NOW.minus(Duration.ofHours(2)));
+
+        assertThat(send(inGrace, "e-in-grace").verdict()).isEqualTo(Verdict.DELIVERED);
+        assertThat(send(afterGrace, "e-after-grace").verdict()).isEqualTo(Verdict.DELIVERED);
+
+        List<Received> got = receiver.received("/rotated");
+        assertThat(got).hasSize(2);
+        Received during = got.get(0);
+        Received after = got.get(1);
+        assertThat(during.header("webhook-signature").split(" ")).hasSize(2);
+        assertThat(verifies(before.secret(), during)).isTrue();
+        assertThat(verifies(newSecret, during)).isTrue();
+        assertThat(after.header("webhook-signature").split(" ")).hasSize(1);
+        assertThat(verifies(newSecret, after)).isTrue();
+        assertThat(verifies(before.secret(), after)).isFalse();
+    }
+
+    private static boolean verifies(String secret, Received r) {
+        return WebhookSigner.verify(secret, r.header("webhook-id"), Long.parseLong(r.header("webhook-timestamp")),
+                r.body(), r.header("webhook-signature"));
     }
 
     @Test

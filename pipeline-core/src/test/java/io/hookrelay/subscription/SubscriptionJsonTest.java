@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,7 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import org.junit.jupiter.api.Test;
 
-/** The subscription's JSON on {@code webhooks.subscriptions}: its delivery limits, old records included. */
+/**
+ * The subscription's JSON on {@code webhooks.subscriptions}: its delivery limits and rotated secrets,
+ * old records included.
+ */
 class SubscriptionJsonTest {
 
     private static Subscription read(String json) throws IOException {
@@ -29,6 +33,45 @@ class SubscriptionJsonTest {
         assertThat(s.id()).isEqualTo("sub_old");
         assertThat(s.maxInFlight()).isEqualTo(Subscription.DEFAULT_MAX_IN_FLIGHT);
         assertThat(s.rateLimitPerSecond()).isNull();
+        assertThat(s.previousSecret()).isNull();
+        assertThat(s.signingSecrets(Instant.parse("2026-11-01T00:00:00Z"))).containsExactly(s.secret());
+    }
+
+    @Test
+    void aRotatedSecretSignsWithTheOldOneUntilTheGraceEnds() throws IOException {
+        Instant rotatedAt = Instant.parse("2026-11-27T10:00:00Z");
+        String oldSecret = Secrets.newSecret();
+        String newSecret = Secrets.newSecret();
+        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
+                null, oldSecret, Instant.EPOCH, Instant.EPOCH, 3, 7)
+                .withRotatedSecret(newSecret, Duration.ofHours(24), rotatedAt);
+
+        assertThat(s.secret()).isEqualTo(newSecret);
+        assertThat(s.previousSecret()).isEqualTo(oldSecret);
+        assertThat(s.previousSecretExpiresAt()).isEqualTo(rotatedAt.plus(Duration.ofHours(24)));
+        assertThat(s.signingSecrets(rotatedAt)).containsExactly(newSecret, oldSecret);
+        assertThat(s.signingSecrets(rotatedAt.plus(Duration.ofHours(24)).minusMillis(1)))
+                .containsExactly(newSecret, oldSecret);
+        assertThat(s.signingSecrets(rotatedAt.plus(Duration.ofHours(24)))).containsExactly(newSecret);
+        assertThat(read(Json.string(s))).isEqualTo(s);
+
+        // Rotating again within the grace: the current secret becomes the previous one, the oldest stops.
+        String newest = Secrets.newSecret();
+        Subscription again = s.withRotatedSecret(newest, Duration.ofHours(24), rotatedAt.plusSeconds(60));
+        assertThat(again.signingSecrets(rotatedAt.plusSeconds(60))).containsExactly(newest, newSecret);
+    }
+
+    @Test
+    void listAndGetFormsShowNeitherSecret() {
+        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
+                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH)
+                .withRotatedSecret(Secrets.newSecret(), Duration.ofHours(1), Instant.EPOCH);
+
+        String shown = Json.string(s.withoutSecret());
+
+        assertThat(shown).doesNotContain("whsec_").doesNotContain("\"secret\"")
+                .doesNotContain("previous_secret\"").contains("previous_secret_expires_at");
+        assertThat(s.toString()).doesNotContain("whsec_");
     }
 
     @Test
@@ -56,6 +99,12 @@ class SubscriptionJsonTest {
         for (Subscription copy : List.of(s.withoutSecret(), s.withEnabled(false, "paused", Instant.EPOCH))) {
             assertThat(copy.maxInFlight()).isEqualTo(3);
             assertThat(copy.rateLimitPerSecond()).isEqualTo(7);
+        }
+        Subscription rotating = s.withRotatedSecret(Secrets.newSecret(), Duration.ofHours(1), Instant.EPOCH);
+        for (Subscription copy : List.of(rotating.withEnabled(false, "paused", Instant.EPOCH),
+                rotating.withLimits(4, null))) {
+            assertThat(copy.previousSecret()).isEqualTo(s.secret());
+            assertThat(copy.previousSecretExpiresAt()).isEqualTo(rotating.previousSecretExpiresAt());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.hookrelay.ingest.api;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
@@ -28,13 +29,14 @@ public final class IngestApi {
      * @param publisher writes through {@code producer} and applies acknowledged writes to {@code catalog}
      * @param tester sends the test events of {@code POST /v1/subscriptions/{id}/test}; its target policy
      *               is checked again at connect time, as for deliveries
+     * @param rotationGrace how long a rotated-out secret keeps signing ({@code WEBHOOKS_SECRET_ROTATION_GRACE})
      */
     public IngestApi(ApiKeys keys, Producer<String, byte[]> producer, SubscriptionCatalog catalog,
                      SubscriptionPublisher publisher, TargetPolicy targets, WebhookSender tester, Clock clock,
-                     MeterRegistry metrics) {
+                     MeterRegistry metrics, Duration rotationGrace) {
         this.events = new EventsEndpoint(keys, producer, health, metrics);
         this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health,
-                new TestFire(tester, clock));
+                new TestFire(tester, clock), rotationGrace);
     }
 
     /** Registers the API's routes; pass as the routes of {@link io.hookrelay.http.HttpApi#start}. */
@@ -44,6 +46,7 @@ public final class IngestApi {
         routes.get("/v1/subscriptions", subscriptions::list);
         routes.get("/v1/subscriptions/{id}", subscriptions::get);
         routes.get("/v1/subscriptions/{id}/secret", subscriptions::secret);
+        routes.post("/v1/subscriptions/{id}/secret/rotate", subscriptions::rotateSecret);
         routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
         routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
         routes.post("/v1/subscriptions/{id}/test", subscriptions::test);

@@ -97,7 +97,8 @@ final class SubscriptionBody {
                 body.has(MAX_IN_FLIGHT)
                         ? (b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight)
                         : current.maxInFlight(),
-                body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond());
+                body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond(),
+                current.previousSecret(), current.previousSecretExpiresAt());
     }
 
     private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {

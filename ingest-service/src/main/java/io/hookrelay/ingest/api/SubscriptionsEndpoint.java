@@ -1,6 +1,7 @@
 package io.hookrelay.ingest.api;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code /v1/subscriptions} (contract §5). Kafka is the only store: reads come from this process's
  * catalog of {@code webhooks.subscriptions}, writes go to that topic and are answered once Kafka
  * acknowledged them. A key sees only its operator's subscriptions; another operator's id answers
- * 404, exactly like an id that does not exist. Secrets appear in the create answer and on
- * {@code GET /v1/subscriptions/{id}/secret} only.
+ * 404, exactly like an id that does not exist. Secrets appear in the create answer, on
+ * {@code GET /v1/subscriptions/{id}/secret} and in the answer of a rotation only.
  */
 final class SubscriptionsEndpoint {
 
@@ -44,9 +45,11 @@ final class SubscriptionsEndpoint {
     private final Clock clock;
     private final WriteHealth health;
     private final TestFire testFire;
+    private final Duration rotationGrace;
 
     SubscriptionsEndpoint(ApiKeys keys, SubscriptionCatalog catalog, SubscriptionPublisher publisher,
-                          TargetPolicy targets, Clock clock, WriteHealth health, TestFire testFire) {
+                          TargetPolicy targets, Clock clock, WriteHealth health, TestFire testFire,
+                          Duration rotationGrace) {
         this.keys = keys;
         this.catalog = catalog;
         this.publisher = publisher;
@@ -54,6 +57,7 @@ final class SubscriptionsEndpoint {
         this.clock = clock;
         this.health = health;
         this.testFire = testFire;
+        this.rotationGrace = rotationGrace;
     }
 
     void create(Context ctx) {
@@ -81,6 +85,22 @@ final class SubscriptionsEndpoint {
 
     void secret(Context ctx) {
         HttpApi.json(ctx, 200, Map.of("secret", owned(ctx, keys.operatorOf(ctx)).secret()));
+    }
+
+    /**
+     * {@code POST /v1/subscriptions/{id}/secret/rotate}: a new current secret, the old one signing too
+     * for {@code WEBHOOKS_SECRET_ROTATION_GRACE}. Answers the new secret once Kafka has the change.
+     */
+    void rotateSecret(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        Subscription current = owned(ctx, operator);
+        Subscription rotated = current.withRotatedSecret(Secrets.newSecret(), rotationGrace, clock.instant());
+        write(ctx, "secret rotation", current.id(), publisher.put(rotated), saved -> {
+            log.info("{}", line("subscription.secret_rotated", saved)
+                    .with("previous_secret_expires_at", saved.previousSecretExpiresAt()));
+            HttpApi.json(ctx, 200, Map.of("secret", saved.secret(),
+                    "previous_secret_expires_at", saved.previousSecretExpiresAt()));
+        });
     }
 
     void patch(Context ctx) {

@@ -33,6 +33,9 @@ final class ApiServer implements AutoCloseable {
     /** How long a test event may take per step; the closed-port and 500 cases answer at once. */
     static final Duration TEST_FIRE_TIMEOUT = Duration.ofSeconds(5);
 
+    /** WEBHOOKS_SECRET_ROTATION_GRACE of the API under test. */
+    static final Duration ROTATION_GRACE = Duration.ofHours(1);
+
     final KafkaProducer<String, byte[]> producer;
     final SubscriptionCatalog catalog;
     final IngestApi api;
@@ -47,7 +50,7 @@ final class ApiServer implements AutoCloseable {
         Clock clock = new TickingClock();
         tester = new WebhookSender(TEST_FIRE_TIMEOUT, 2, 16, targets, clock);
         api = new IngestApi(new ApiKeys(KEYS), producer, catalog, new SubscriptionPublisher(producer, catalog),
-                targets, tester, clock, metrics);
+                targets, tester, clock, metrics, ROTATION_GRACE);
         Map<String, Supplier<Boolean>> health = Map.of("kafka-producer", api::kafkaWritable,
                 "subscriptions", catalog::isConnected);
         http = HttpApi.start("ingest-service", 0, health, metrics, api::routes);

@@ -6,6 +6,7 @@ import static io.hookrelay.ingest.api.ApiServer.OPERATOR_A;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -287,7 +288,8 @@ class SubscriptionsApiTest {
         String path = "/v1/subscriptions/" + id;
 
         for (ApiClient.Response r : List.of(client.get(path, KEY_B), client.get(path + "/secret", KEY_B),
-                client.patchJson(path, KEY_B, Map.of("enabled", false)), client.delete(path, KEY_B))) {
+                client.patchJson(path, KEY_B, Map.of("enabled", false)), client.delete(path, KEY_B),
+                client.postJson(path + "/secret/rotate", KEY_B, Map.of()))) {
             assertThat(r.status()).isEqualTo(404);
             assertThat(r.error()).isEqualTo("not_found");
             assertThat(r.text()).doesNotContain("whsec_");
@@ -298,7 +300,47 @@ class SubscriptionsApiTest {
         ApiClient.Response own = client.get(path, KEY_A);
         assertThat(own.status()).isEqualTo(200);
         assertThat(own.json().get("enabled").asBoolean()).isTrue();
+        assertThat(client.get(path + "/secret", KEY_A).json().get("secret").asText())
+                .isEqualTo(created.get("secret").asText());
         assertThat(client.get("/v1/subscriptions/sub_doesnotexist", KEY_B).status()).isEqualTo(404);
+        assertThat(client.postJson("/v1/subscriptions/sub_doesnotexist/secret/rotate", KEY_A, Map.of()).status())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void rotatingTheSecretAnswersANewOneAndKeepsTheOldOneForTheGrace() {
+        JsonNode created = create(KEY_A, PUBLIC_URL);
+        String id = created.get("id").asText();
+        String oldSecret = created.get("secret").asText();
+
+        ApiClient.Response rotated = client.postJson("/v1/subscriptions/" + id + "/secret/rotate", KEY_A, Map.of());
+
+        assertThat(rotated.status()).isEqualTo(200);
+        String newSecret = rotated.json().get("secret").asText();
+        assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
+        Instant expiresAt = Instant.parse(rotated.json().get("previous_secret_expires_at").asText());
+        assertThat(client.get("/v1/subscriptions/" + id + "/secret", KEY_A).json().get("secret").asText())
+                .isEqualTo(newSecret);
+        JsonNode stored = parse(lastRecordOf(id, v -> parse(v).path("secret").asText().equals(newSecret)).value());
+        assertThat(stored.get("previous_secret").asText()).isEqualTo(oldSecret);
+        assertThat(Instant.parse(stored.get("previous_secret_expires_at").asText())).isEqualTo(expiresAt);
+        assertThat(Duration.between(Instant.parse(stored.get("updated_at").asText()), expiresAt))
+                .isEqualTo(ApiServer.ROTATION_GRACE);
+
+        // Neither secret shows in list or get; a PATCH keeps the rotation going.
+        ApiClient.Response patched = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("description", "x"));
+        assertThat(patched.status()).isEqualTo(200);
+        ApiClient.Response get = client.get("/v1/subscriptions/" + id, KEY_A);
+        ApiClient.Response list = client.get("/v1/subscriptions", KEY_A);
+        for (ApiClient.Response r : List.of(rotated, patched, get, list)) {
+            assertThat(r.text()).doesNotContain(oldSecret).doesNotContain("\"previous_secret\"");
+        }
+        for (ApiClient.Response r : List.of(patched, get, list)) {
+            assertThat(r.text()).doesNotContain("whsec_");
+        }
+        assertThat(Instant.parse(get.json().get("previous_secret_expires_at").asText())).isEqualTo(expiresAt);
+        JsonNode afterPatch = parse(lastRecordOf(id, v -> parse(v).path("description").asText().equals("x")).value());
+        assertThat(afterPatch.get("previous_secret").asText()).isEqualTo(oldSecret);
     }
 
     private static JsonNode create(String key, String url) {
