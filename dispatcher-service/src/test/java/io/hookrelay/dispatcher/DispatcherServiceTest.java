@@ -167,6 +167,29 @@ class DispatcherServiceTest {
     }
 
     @Test
+    void aWhereFilterDecidesWhichEventsReachASubscriptionAndFieldsShapeWhatItGets() throws Exception {
+        String op = "op-where";
+        ObjectNode json = Json.MAPPER.valueToTree(subscription(op, receiver.url("/where/big"), List.of("conversion.*")));
+        json.set("where", Json.MAPPER.readTree("{\"amount\": {\"gte\": \"100\"}}"));
+        json.putArray("fields").add("amount").add("currency");
+        subscribe(Json.MAPPER.treeToValue(json, Subscription.class));
+        subscribe(subscription(op, receiver.url("/where/all"), List.of("conversion.*")));
+
+        ObjectNode big = event(op, "w-150").json().put("amount", "150");
+        List<RecordMetadata> sent = List.of(accept(client, big), accept(client, event(op, "w-50").json().put("amount", "50")));
+        sent.forEach(md -> awaitDispatched(admin, md));
+
+        await().atMost(WAIT).until(() -> receiver.received("/where/all").size() == 2);
+        assertThat(eventIds(receiver.received("/where/all"))).containsExactlyInAnyOrder("w-150", "w-50");
+        assertThat(eventIds(receiver.received("/where/big"))).containsExactly("w-150");
+        JsonNode data = Json.tree(receiver.received("/where/big").get(0).body()).get("data");
+        ObjectNode expected = Json.object().put("event_id", "w-150").put("event_type", "conversion.ftd")
+                .put("occurred_at", "2026-11-27T10:00:00Z").put("operator_id", op).put("amount", "150")
+                .put("currency", "EUR");
+        assertThat(data).isEqualTo(expected);
+    }
+
+    @Test
     void failedFirstAttemptGoesToTheFirstRetryTopicWithTheContractHeaders() throws Exception {
         receiver.reply("/fails", Reply.status(500).withBody("database is down"));
         Subscription s = subscribe(subscription("op-fails", receiver.url("/fails"), List.of("*")));

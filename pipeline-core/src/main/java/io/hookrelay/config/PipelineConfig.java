@@ -5,10 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
+import io.hookrelay.event.EventFields;
 import io.hookrelay.retry.RetrySchedule;
 
 /**
@@ -88,12 +91,17 @@ public final class PipelineConfig {
             "WEBHOOKS_SECRET_ROTATION_GRACE", "24h", "a duration such as 24h",
             v -> positive(Durations.parse(v)),
             "After POST /v1/subscriptions/{id}/secret/rotate, deliveries carry a signature with the old secret too for this long.");
+    public static final Setting<Map<String, Set<String>>> NEVER_SENT_FIELDS = new Setting<>(
+            "WEBHOOKS_NEVER_SENT_FIELDS", null, "operator=field|field2[,operator2=field3...]",
+            PipelineConfig::parseNeverSentFields,
+            "Event fields removed from every delivery of an operator's events, whatever its subscriptions ask for (`tracking.btag` for one key of tracking).");
 
     /** Every setting, in the order of the configuration reference. */
     public static final List<Setting<?>> ALL = List.of(KAFKA_BOOTSTRAP_SERVERS, API_KEYS, RETRY_SCHEDULE,
             HTTP_TIMEOUT, ALLOW_PRIVATE_TARGETS, INGEST_HTTP_PORT, DISPATCHER_HTTP_PORT, RETRY_HTTP_PORT,
             PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT,
-            STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST, SECRET_ROTATION_GRACE);
+            STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST, SECRET_ROTATION_GRACE,
+            NEVER_SENT_FIELDS);
 
     private final Map<String, Object> values;
     private final Map<String, String> raw;
@@ -154,7 +162,7 @@ public final class PipelineConfig {
         if (v == null && setting == (Setting<?>) KAFKA_BOOTSTRAP_SERVERS) {
             return (T) Optional.empty();
         }
-        if (v == null && setting == (Setting<?>) API_KEYS) {
+        if (v == null && (setting == (Setting<?>) API_KEYS || setting == (Setting<?>) NEVER_SENT_FIELDS)) {
             return (T) Map.of();
         }
         return (T) v;
@@ -171,9 +179,14 @@ public final class PipelineConfig {
         for (Setting<?> s : ALL) {
             b.append("| `").append(s.name()).append("` | ")
                     .append(s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`").append(" | ")
-                    .append(s.expected()).append(" | ").append(s.doc()).append(" |\n");
+                    .append(cell(s.expected())).append(" | ").append(cell(s.doc())).append(" |\n");
         }
         return b.toString();
+    }
+
+    /** A table cell: a {@code |} in the text (as in {@code field|field2}) would end the cell. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
     }
 
     private static String shown(Setting<?> s, String v) {
@@ -228,15 +241,24 @@ public final class PipelineConfig {
         return v;
     }
 
-    private static Map<String, String> parseApiKeys(String v) {
-        Map<String, String> keyToOperator = new LinkedHashMap<>();
+    /** The entries of {@code operator=value,operator2=value2}, both sides trimmed and non-empty. */
+    private static List<Map.Entry<String, String>> operatorEntries(String v, String shape) {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
         for (String part : v.split(",")) {
             int eq = part.indexOf('=');
             if (eq <= 0 || eq == part.trim().length() - 1) {
-                throw new IllegalArgumentException("each entry must be operator=key");
+                throw new IllegalArgumentException("each entry must be " + shape);
             }
-            String operator = part.substring(0, eq).trim();
-            String key = part.substring(eq + 1).trim();
+            out.add(Map.entry(part.substring(0, eq).trim(), part.substring(eq + 1).trim()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> parseApiKeys(String v) {
+        Map<String, String> keyToOperator = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : operatorEntries(v, "operator=key")) {
+            String operator = e.getKey();
+            String key = e.getValue();
             if (key.length() < 16) {
                 throw new IllegalArgumentException("the key of operator '" + operator + "' is shorter than 16 characters");
             }
@@ -245,5 +267,28 @@ public final class PipelineConfig {
             }
         }
         return Collections.unmodifiableMap(keyToOperator);
+    }
+
+    private static Map<String, Set<String>> parseNeverSentFields(String v) {
+        Map<String, Set<String>> byOperator = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : operatorEntries(v, "operator=field|field2")) {
+            Set<String> fields = new LinkedHashSet<>();
+            for (String f : e.getValue().split("\\|", -1)) {
+                String field = f.trim();
+                if (field.isEmpty() || field.startsWith(".") || field.endsWith(".")) {
+                    throw new IllegalArgumentException("operator '" + e.getKey() + "' has an empty field name");
+                }
+                if (EventFields.IDENTIFYING.contains(field)) {
+                    throw new IllegalArgumentException("operator '" + e.getKey() + "' lists " + field
+                            + ", which every delivery carries (as it does " + String.join(", ", EventFields.IDENTIFYING)
+                            + ")");
+                }
+                fields.add(field);
+            }
+            if (byOperator.put(e.getKey(), Collections.unmodifiableSet(fields)) != null) {
+                throw new IllegalArgumentException("operator '" + e.getKey() + "' appears twice");
+            }
+        }
+        return Collections.unmodifiableMap(byOperator);
     }
 }

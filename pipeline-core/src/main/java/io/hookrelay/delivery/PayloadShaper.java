@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.event.EventFields;
 
 /**
- * What of an event one subscriber may see (issue 6, in progress; not yet wired to subscriptions):
+ * What of an event one subscriber may see, applied by {@link WebhookSender} to each attempt's body:
  * fields an operator never sends to anyone are removed first, then the subscription's projection
  * keeps only the fields it lists ({@code tracking.click_id} keeps one key of {@code tracking}), and
  * {@code player_ref} can be replaced by a keyed hash, so that two affiliates cannot join their data
@@ -27,8 +27,7 @@ import io.hookrelay.event.EventFields;
  */
 public final class PayloadShaper {
 
-    static final Set<String> ALWAYS_KEPT = Set.of(EventFields.EVENT_ID, EventFields.EVENT_TYPE,
-            EventFields.OCCURRED_AT, EventFields.OPERATOR_ID);
+    static final Set<String> ALWAYS_KEPT = Set.copyOf(EventFields.IDENTIFYING);
     /** Prefix of a hashed {@code player_ref}, so a receiver can tell it from the operator's own. */
     public static final String HASH_PREFIX = "ph_";
 

@@ -5,6 +5,8 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +52,10 @@ import org.apache.hc.core5.util.Timeout;
  * connections only and the others proceed. Redirects are not followed. Each host is resolved
  * through the {@link TargetPolicy} right before connecting.
  *
+ * <p>The event in the body is shaped per subscription at send time ({@link PayloadShaper}): its
+ * {@code fields}, its {@code player_ref} hashing and the operator's never-sent fields as they are
+ * now, so a change applies to retries too; the delivery on Kafka keeps the whole event.
+ *
  * <p>Time limits, all from {@code WEBHOOKS_HTTP_TIMEOUT}: waiting for a pooled connection, connecting,
  * and waiting for the answer each get the timeout; the whole attempt is cut off at twice the
  * timeout, so a subscriber trickling an endless body cannot hold a delivery forever.
@@ -67,16 +73,26 @@ public final class WebhookSender implements AutoCloseable {
     private final Set<Future<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Duration timeout;
     private final Clock clock;
+    /** Operator id to the fields never sent to any of its subscribers ({@code WEBHOOKS_NEVER_SENT_FIELDS}). */
+    private final Map<String, Set<String>> neverSent;
+
+    /** A sender that removes no operator's fields beyond what each subscription asks for. */
+    public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock) {
+        this(timeout, maxPerEndpoint, maxTotal, policy, clock, Map.of());
+    }
 
     /**
      * @param timeout per-step limit (pool lease, connect, answer)
      * @param maxPerEndpoint pooled connections per host:port
      * @param maxTotal pooled connections in all; keep it above the number of attempts in flight, so
      *                 that waiting for a connection only ever happens behind the same endpoint
+     * @param neverSent operator id to the event fields its subscribers never receive
      */
-    public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock) {
+    public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock,
+                         Map<String, Set<String>> neverSent) {
         this.timeout = timeout;
         this.clock = clock;
+        this.neverSent = Map.copyOf(neverSent);
         Timeout t = Timeout.of(timeout);
         PoolingAsyncClientConnectionManager pool = PoolingAsyncClientConnectionManagerBuilder.create()
                 .setMaxConnPerRoute(maxPerEndpoint)
@@ -128,13 +144,17 @@ public final class WebhookSender implements AutoCloseable {
         this.deadlines = deadlineTimer;
     }
 
-    /** A sender configured from {@code WEBHOOKS_HTTP_TIMEOUT}, the connection limits and the target policy. */
+    /**
+     * A sender configured from {@code WEBHOOKS_HTTP_TIMEOUT}, the connection limits, the target policy
+     * and {@code WEBHOOKS_NEVER_SENT_FIELDS}.
+     */
     public static WebhookSender fromConfig(PipelineConfig config, Clock clock) {
         int maxInFlight = config.get(PipelineConfig.MAX_IN_FLIGHT);
         return new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
                 config.get(PipelineConfig.MAX_CONNECTIONS_PER_ENDPOINT),
                 Math.max(2000, 2 * maxInFlight),
-                new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS)), clock);
+                new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS)), clock,
+                config.get(PipelineConfig.NEVER_SENT_FIELDS));
     }
 
     /**
@@ -147,7 +167,7 @@ public final class WebhookSender implements AutoCloseable {
     public CompletableFuture<AttemptResult> send(Delivery d, Subscription s) {
         byte[] body;
         try {
-            body = body(d);
+            body = body(d, s);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.url()), timeout,
                     clock.millis(), 0));
@@ -226,13 +246,32 @@ public final class WebhookSender implements AutoCloseable {
         }
     }
 
-    /** The body a subscriber receives (contract §4): {@code {"type", "timestamp", "data"}}, UTF-8 JSON. */
-    static byte[] body(Delivery d) {
+    /**
+     * The body {@code s} receives (contract §4): {@code {"type", "timestamp", "data"}}, UTF-8 JSON,
+     * {@code data} being the event as {@code s} may see it.
+     */
+    byte[] body(Delivery d, Subscription s) {
         ObjectNode body = Json.object();
         body.put("type", d.eventType());
         body.put("timestamp", d.occurredAt());
-        body.set("data", d.event());
+        body.set("data", shaper(s).shape(d.event()));
         return Json.bytes(body);
+    }
+
+    private PayloadShaper shaper(Subscription s) {
+        byte[] key = null;
+        if (s.hashesPlayerRef()) {
+            if (s.playerRefKey() == null) {
+                throw new InvalidSubscriptionException("subscription " + s.id()
+                        + " has player_ref hashed but no player_ref_key", null);
+            }
+            try {
+                key = Base64.getDecoder().decode(s.playerRefKey());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSubscriptionException("subscription " + s.id() + " has a player_ref_key that is not base64", e);
+            }
+        }
+        return new PayloadShaper(neverSent.getOrDefault(s.operatorId(), Set.of()), s.fields(), key);
     }
 
     /**

@@ -28,6 +28,12 @@ public final class EventFields {
     public static final String MODEL = "model";
     public static final String REASON = "reason";
 
+    /**
+     * The fields every delivery carries, whatever a subscription's {@code fields} or an operator's
+     * never-sent fields say: without them a subscriber cannot deduplicate, route or order.
+     */
+    public static final List<String> IDENTIFYING = List.of(EVENT_ID, EVENT_TYPE, OCCURRED_AT, OPERATOR_ID);
+
     /** The keys a {@code tracking} map may hold. */
     public static final List<String> TRACKING_KEYS =
             List.of("click_id", "btag", "sub1", "sub2", "sub3", "sub4", "sub5");

@@ -6,14 +6,16 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.event.EventFields;
 
 /**
- * Conditions on an event's field values (issue 6, in progress; not yet a subscription field), all
- * of which must hold. Written as JSON, field name to conditions:
+ * Conditions on an event's field values, a subscription's {@code where}, all of which must hold. Written as JSON, field name to conditions:
  * <pre>
  * {"country": {"in": ["BR", "MX"]}, "is_test": {"eq": false}, "amount": {"gte": "100", "lt": "5000"}}
  * </pre>
@@ -21,11 +23,14 @@ import io.hookrelay.event.EventFields;
  * text, so {@code false} matches the boolean and {@code "false"}); {@code gt gte lt lte} work on
  * {@code amount} only, as decimals. A field the event lacks satisfies no condition. A dotted name
  * ({@code tracking.sub1}) reads inside an object. Parsed once when a subscription is written, so a
- * bad filter is refused then with what is wrong.
+ * bad filter is refused then with what is wrong, and once when it is read back.
+ *
+ * <p>Its JSON form is the JSON it was parsed from, kept as it was written: a subscription's
+ * {@code where} reads back exactly as its owner sent it.
  */
 public final class PayloadFilter {
 
-    public static final PayloadFilter NONE = new PayloadFilter(List.of());
+    public static final PayloadFilter NONE = new PayloadFilter(List.of(), null);
     private static final Set<String> NUMERIC = Set.of("gt", "gte", "lt", "lte");
 
     private record Condition(String field, String op, Set<String> values, BigDecimal bound) {
@@ -54,9 +59,12 @@ public final class PayloadFilter {
     }
 
     private final List<Condition> conditions;
+    /** What it was parsed from; null for {@link #NONE}. */
+    private final JsonNode json;
 
-    private PayloadFilter(List<Condition> conditions) {
+    private PayloadFilter(List<Condition> conditions, JsonNode json) {
         this.conditions = conditions;
+        this.json = json;
     }
 
     /**
@@ -64,6 +72,7 @@ public final class PayloadFilter {
      *
      * @throws IllegalArgumentException saying which field and condition is wrong, and why
      */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static PayloadFilter parse(JsonNode json) {
         if (json == null || json.isNull()) {
             return NONE;
@@ -86,7 +95,7 @@ public final class PayloadFilter {
                 out.add(condition(field, cond.getKey(), cond.getValue()));
             }
         }
-        return new PayloadFilter(List.copyOf(out));
+        return new PayloadFilter(List.copyOf(out), json.deepCopy());
     }
 
     private static Condition condition(String field, String op, JsonNode value) {
@@ -142,5 +151,27 @@ public final class PayloadFilter {
 
     public boolean isEmpty() {
         return conditions.isEmpty();
+    }
+
+    /** The JSON this filter was parsed from (a copy); null for {@link #NONE}. */
+    @JsonValue
+    public JsonNode json() {
+        return json == null ? null : json.deepCopy();
+    }
+
+    /** Equal when parsed from equal JSON. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PayloadFilter other && Objects.equals(json, other.json);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(json);
+    }
+
+    @Override
+    public String toString() {
+        return json == null ? "{}" : json.toString();
     }
 }

@@ -25,6 +25,15 @@ import io.hookrelay.event.EventFields;
  *                       null when there was no rotation. Like {@code secret}, never logged nor listed
  * @param previousSecretExpiresAt when {@code previousSecret} stops signing; an expired one is simply
  *                                ignored (see {@link #signingSecrets}), no job removes it
+ * @param where conditions on the event's fields that must all hold too (see {@link PayloadFilter}); null
+ *              for none. Written back exactly as the API received it
+ * @param fields the event fields the subscriber receives ({@code tracking.click_id} for one key of an
+ *               object; {@code event_id}, {@code event_type}, {@code occurred_at} and {@code operator_id}
+ *               always come along); null for every field
+ * @param playerRef {@value #PLAYER_REF_PLAIN} (or null) to send {@code player_ref} as the operator sent it,
+ *                  {@value #PLAYER_REF_HASHED} to send a keyed hash of it instead
+ * @param playerRefKey base64 of the random key that hashes {@code player_ref} for this subscription only;
+ *                     like {@code secret}, never logged nor listed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Subscription(
@@ -42,16 +51,22 @@ public record Subscription(
         @JsonProperty("max_in_flight") int maxInFlight,
         @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("rate_limit_per_second") Integer rateLimitPerSecond,
         @JsonProperty("previous_secret") String previousSecret,
-        @JsonProperty("previous_secret_expires_at") Instant previousSecretExpiresAt) {
+        @JsonProperty("previous_secret_expires_at") Instant previousSecretExpiresAt,
+        @JsonProperty("where") PayloadFilter where,
+        @JsonProperty("fields") List<String> fields,
+        @JsonProperty("player_ref") String playerRef,
+        @JsonProperty("player_ref_key") String playerRefKey) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 10;
     public static final int MIN_MAX_IN_FLIGHT = 1;
     public static final int MAX_MAX_IN_FLIGHT = 1000;
     public static final int MIN_RATE_LIMIT = 1;
     public static final int MAX_RATE_LIMIT = 100_000;
+    public static final String PLAYER_REF_PLAIN = "plain";
+    public static final String PLAYER_REF_HASHED = "hashed";
 
     /**
-     * @throws IllegalArgumentException when a limit is out of range (the API refuses such values, so
+     * @throws IllegalArgumentException when a limit or {@code player_ref} is out of range (the API refuses such values, so
      *         only a stray writer of {@code webhooks.subscriptions} can produce one; the catalog then
      *         ignores the record as unreadable)
      */
@@ -68,6 +83,13 @@ public record Subscription(
             throw new IllegalArgumentException("rate_limit_per_second is " + rateLimitPerSecond + "; expected "
                     + MIN_RATE_LIMIT + " to " + MAX_RATE_LIMIT + ", or null for no limit");
         }
+        if (playerRef != null && !playerRef.equals(PLAYER_REF_PLAIN) && !playerRef.equals(PLAYER_REF_HASHED)) {
+            throw new IllegalArgumentException("player_ref is '" + playerRef + "'; expected " + PLAYER_REF_PLAIN
+                    + " or " + PLAYER_REF_HASHED);
+        }
+        fields = fields == null ? null : List.copyOf(fields);
+        // No conditions is no filter: written as absent, not as "where": null.
+        where = where == PayloadFilter.NONE ? null : where;
     }
 
     /** A subscription with the default limits: {@value #DEFAULT_MAX_IN_FLIGHT} in flight, no rate limit. */
@@ -86,6 +108,16 @@ public record Subscription(
                 updatedAt, maxInFlight, rateLimitPerSecond, null, null);
     }
 
+    /** A subscription without payload control: no {@code where}, every field, {@code player_ref} as sent. */
+    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
+                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
+                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond, String previousSecret,
+                        Instant previousSecretExpiresAt) {
+        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
+                updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, null, null, null,
+                null);
+    }
+
     /** Optional restriction to some brands and affiliates; an empty list means any. */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record Filter(@JsonProperty("brand_id") List<String> brandIds,
@@ -100,7 +132,8 @@ public record Subscription(
 
     /**
      * Whether this subscription receives {@code event}: same operator, enabled, an event-type
-     * pattern that matches, and the brand and affiliate filters satisfied.
+     * pattern that matches, the brand and affiliate filters satisfied, and every {@code where}
+     * condition holding.
      */
     public boolean matches(JsonNode event) {
         if (!enabled || !operatorId.equals(text(event, EventFields.OPERATOR_ID))) {
@@ -111,7 +144,14 @@ public record Subscription(
             return false;
         }
         return allows(filter.brandIds(), text(event, EventFields.BRAND_ID))
-                && allows(filter.affiliateIds(), text(event, EventFields.AFFILIATE_ID));
+                && allows(filter.affiliateIds(), text(event, EventFields.AFFILIATE_ID))
+                && (where == null || where.test(event));
+    }
+
+    /** Whether {@code player_ref} goes out as a keyed hash rather than as the operator sent it. */
+    @JsonIgnore
+    public boolean hashesPlayerRef() {
+        return PLAYER_REF_HASHED.equals(playerRef);
     }
 
     // A loop, not a stream: this runs for every subscription of the operator on every event.
@@ -147,13 +187,14 @@ public record Subscription(
     public Subscription withEnabled(boolean enabled, String disabledReason, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled,
                 enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond,
-                previousSecret, previousSecretExpiresAt);
+                previousSecret, previousSecretExpiresAt, where, fields, playerRef, playerRefKey);
     }
 
     /** The same subscription with other delivery limits; {@code rateLimitPerSecond} null for none. */
     public Subscription withLimits(int maxInFlight, Integer rateLimitPerSecond) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret,
-                createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt);
+                createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, where,
+                fields, playerRef, playerRefKey);
     }
 
     /**
@@ -163,19 +204,32 @@ public record Subscription(
      */
     public Subscription withRotatedSecret(String newSecret, Duration grace, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                newSecret, createdAt, now, maxInFlight, rateLimitPerSecond, secret, now.plus(grace));
+                newSecret, createdAt, now, maxInFlight, rateLimitPerSecond, secret, now.plus(grace), where, fields,
+                playerRef, playerRefKey);
     }
 
-    /** The same subscription without its secrets, as list and get answers show it. */
+    /**
+     * The same subscription without its secrets and its {@code player_ref} hash key, as list and get
+     * answers show it.
+     */
     @JsonIgnore
     public Subscription withoutSecret() {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, null, previousSecretExpiresAt);
+                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, null, previousSecretExpiresAt, where,
+                fields, playerRef, null);
+    }
+
+    /** The same subscription without its {@code player_ref} hash key: the create answer, which shows the secret. */
+    @JsonIgnore
+    public Subscription withoutPlayerRefKey() {
+        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
+                secret, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt,
+                where, fields, playerRef, null);
     }
 
     @Override
     public String toString() {
-        // Never print the secret.
+        // Never print the secrets nor the player_ref key.
         return "Subscription[id=" + id + ", operator=" + operatorId + ", url=" + url + ", enabled=" + enabled + "]";
     }
 }

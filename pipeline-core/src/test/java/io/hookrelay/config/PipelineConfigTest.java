@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,24 @@ class PipelineConfigTest {
         assertThat(c.get(PipelineConfig.DEDUPE_WINDOW)).isEqualTo(Duration.ofHours(24));
         assertThat(c.get(PipelineConfig.API_KEYS)).isEmpty();
         assertThat(c.get(PipelineConfig.SECRET_ROTATION_GRACE)).isEqualTo(Duration.ofHours(24));
+        assertThat(c.get(PipelineConfig.NEVER_SENT_FIELDS)).isEmpty();
+    }
+
+    @Test
+    void readsNeverSentFieldsPerOperator() {
+        PipelineConfig c = PipelineConfig.from(Map.of("WEBHOOKS_NEVER_SENT_FIELDS",
+                "acme=player_ref|tracking.btag, beta = brand_id"));
+        assertThat(c.get(PipelineConfig.NEVER_SENT_FIELDS))
+                .containsEntry("acme", Set.of("player_ref", "tracking.btag")).containsEntry("beta", Set.of("brand_id"));
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_NEVER_SENT_FIELDS", "acme=player_ref||amount")))
+                .hasMessageContaining("Invalid value 'acme=player_ref||amount' for configuration "
+                        + "WEBHOOKS_NEVER_SENT_FIELDS: operator 'acme' has an empty field name");
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_NEVER_SENT_FIELDS", "acme")))
+                .hasMessageContaining("WEBHOOKS_NEVER_SENT_FIELDS: each entry must be operator=field|field2");
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_NEVER_SENT_FIELDS", "acme=event_id")))
+                .hasMessageContaining("operator 'acme' lists event_id, which every delivery carries");
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_NEVER_SENT_FIELDS", "acme=amount,acme=currency")))
+                .hasMessageContaining("operator 'acme' appears twice");
     }
 
     @Test

@@ -35,6 +35,14 @@ final class Fixtures {
                 Secrets.newSecret(), Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:00Z"));
     }
 
+    /** A subscription receiving only {@code fields} (null: all), {@code player_ref} sent as {@code playerRef} says. */
+    static Subscription shaping(String operatorId, String url, List<String> fields, String playerRef) {
+        Subscription s = subscription(operatorId, url);
+        return new Subscription(s.id(), operatorId, url, s.eventTypes(), s.filter(), s.description(), true, null,
+                s.secret(), s.createdAt(), s.updatedAt(), s.maxInFlight(), null, null, null, null, fields, playerRef,
+                Secrets.newPlayerRefKey());
+    }
+
     static Delivery delivery(Subscription s, String eventId) {
         return Delivery.first(event(s.operatorId(), eventId), s.id(), 1_795_000_000_000L);
     }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -208,6 +210,57 @@ class WebhookSenderTest {
         send(Fixtures.subscription("demo", receiver.url("/utf8")), "e-ünïcode");
 
         assertThat(new String(receiver.received("/utf8").get(0).body(), StandardCharsets.UTF_8)).contains("\"e-ünïcode\"");
+    }
+
+    @Test
+    void sendsOnlyTheSubscriptionsFieldsWithoutTheOperatorsNeverSentOnes() throws Exception {
+        try (WebhookSender shaping = new WebhookSender(Duration.ofSeconds(2), 4, 100, new TargetPolicy(true), CLOCK,
+                Map.of("shop", Set.of("tracking.btag", "currency")))) {
+            Subscription s = Fixtures.shaping("shop", receiver.url("/projected"),
+                    List.of("amount", "currency", "tracking.click_id", "tracking.btag"), null);
+            Delivery d = Fixtures.delivery(s, "e-projected");
+            d.event().putObject("tracking").put("click_id", "clk-1").put("btag", "bt-1").put("sub1", "s1");
+
+            assertThat(shaping.send(d, s).get(10, TimeUnit.SECONDS).verdict()).isEqualTo(Verdict.DELIVERED);
+
+            JsonNode data = Json.tree(receiver.received("/projected").get(0).body()).get("data");
+            assertThat(fieldNames(data)).containsExactlyInAnyOrder("event_id", "event_type", "occurred_at",
+                    "operator_id", "amount", "tracking");
+            assertThat(fieldNames(data.get("tracking"))).containsExactly("click_id");
+            assertThat(data.get("amount").asText()).isEqualTo("10.00");
+            assertThat(d.event().get("currency").asText()).as("the delivery keeps the whole event").isEqualTo("EUR");
+        }
+    }
+
+    @Test
+    void hashedPlayerRefDiffersPerSubscription() throws Exception {
+        Subscription first = Fixtures.shaping("demo", receiver.url("/hashed-1"), null, Subscription.PLAYER_REF_HASHED);
+        Subscription second = Fixtures.shaping("demo", receiver.url("/hashed-2"), null, Subscription.PLAYER_REF_HASHED);
+        Subscription plain = Fixtures.shaping("demo", receiver.url("/plain"), null, Subscription.PLAYER_REF_PLAIN);
+
+        for (Subscription s : List.of(first, second, first, plain)) {
+            assertThat(send(s, "e-hashed").verdict()).isEqualTo(Verdict.DELIVERED);
+        }
+
+        List<String> firstRefs = playerRefs("/hashed-1");
+        String secondRef = playerRefs("/hashed-2").get(0);
+        assertThat(firstRefs.get(0)).startsWith(PayloadShaper.HASH_PREFIX).isEqualTo(firstRefs.get(1));
+        assertThat(secondRef).startsWith(PayloadShaper.HASH_PREFIX).isNotEqualTo(firstRefs.get(0));
+        assertThat(playerRefs("/plain")).containsExactly("p1");
+    }
+
+    private static List<String> playerRefs(String path) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (Received r : receiver.received(path)) {
+            out.add(Json.tree(r.body()).at("/data/player_ref").asText());
+        }
+        return out;
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     @Test

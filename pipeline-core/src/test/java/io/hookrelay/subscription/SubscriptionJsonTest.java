@@ -109,6 +109,77 @@ class SubscriptionJsonTest {
     }
 
     @Test
+    void payloadControlsRoundTripWithTheWhereAsWritten() throws IOException {
+        String where = "{\"country\":{\"in\":[\"BR\",\"MX\"]},\"is_test\":{\"eq\":false},\"amount\":{\"gte\":\"100\"}}";
+        Subscription s = SubscriptionMatchingTest.withPayloadControl(
+                new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true, null,
+                        Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH),
+                where, List.of("amount", "tracking.click_id"), Subscription.PLAYER_REF_HASHED);
+
+        JsonNode json = Json.tree(Json.bytes(s));
+        assertThat(json.get("where").toString()).isEqualTo(where);
+        assertThat(json.get("fields")).extracting(JsonNode::asText).containsExactly("amount", "tracking.click_id");
+        assertThat(json.get("player_ref").asText()).isEqualTo("hashed");
+        assertThat(json.get("player_ref_key").asText()).isEqualTo(s.playerRefKey());
+        Subscription back = read(Json.string(s));
+        assertThat(back).isEqualTo(s);
+        assertThat(Json.tree(Json.bytes(back)).get("where").toString()).isEqualTo(where);
+        assertThat(back.where().test(Json.MAPPER.readTree(
+                "{\"country\": \"BR\", \"is_test\": false, \"amount\": \"100.00\"}"))).isTrue();
+    }
+
+    @Test
+    void aRecordWithoutPayloadControlsReadsAsEveryEventAndField() throws IOException {
+        Subscription s = read("""
+                {"id": "sub_old", "operator_id": "acme", "url": "https://example.com/hook", "event_types": ["*"],
+                 "enabled": true, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "max_in_flight": 3}""");
+
+        assertThat(s.where()).isNull();
+        assertThat(s.fields()).isNull();
+        assertThat(s.playerRef()).isNull();
+        assertThat(s.hashesPlayerRef()).isFalse();
+        assertThat(s.playerRefKey()).isNull();
+        assertThat(Json.tree(Json.bytes(s)).has("where")).isFalse();
+        assertThat(s.matches(Json.MAPPER.readTree(
+                "{\"operator_id\": \"acme\", \"event_type\": \"conversion.ftd\"}"))).isTrue();
+    }
+
+    @Test
+    void listAndGetFormsHideThePlayerRefKeyAndCopiesKeepThePayloadControls() throws IOException {
+        Subscription s = SubscriptionMatchingTest.withPayloadControl(
+                new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true, null,
+                        Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH),
+                "{\"amount\": {\"gt\": \"5\"}}", List.of("amount"), Subscription.PLAYER_REF_HASHED);
+
+        for (Subscription shown : List.of(s.withoutSecret(), s.withoutPlayerRefKey())) {
+            assertThat(shown.playerRefKey()).isNull();
+            assertThat(Json.string(shown)).doesNotContain("player_ref_key").doesNotContain(s.playerRefKey());
+        }
+        assertThat(s.toString()).doesNotContain(s.playerRefKey());
+        for (Subscription copy : List.of(s.withoutSecret(), s.withEnabled(false, "paused", Instant.EPOCH),
+                s.withLimits(4, 2), s.withRotatedSecret(Secrets.newSecret(), Duration.ofHours(1), Instant.EPOCH))) {
+            assertThat(copy.where()).isEqualTo(s.where());
+            assertThat(copy.fields()).containsExactly("amount");
+            assertThat(copy.playerRef()).isEqualTo("hashed");
+        }
+        for (Subscription copy : List.of(s.withEnabled(false, "paused", Instant.EPOCH), s.withLimits(4, 2),
+                s.withRotatedSecret(Secrets.newSecret(), Duration.ofHours(1), Instant.EPOCH))) {
+            assertThat(copy.playerRefKey()).isEqualTo(s.playerRefKey());
+        }
+    }
+
+    @Test
+    void refusesABadWhereOrPlayerRefOnRead() {
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook",
+                 "where": {"country": {"gt": "BR"}}}"""))
+                .hasMessageContaining("country.gt: numeric comparisons work on amount only");
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook", "player_ref": "salted"}"""))
+                .hasMessageContaining("player_ref is 'salted'; expected plain or hashed");
+    }
+
+    @Test
     void refusesLimitsOutOfRange() {
         assertThatThrownBy(() -> read("""
                 {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook", "max_in_flight": 1001}"""))

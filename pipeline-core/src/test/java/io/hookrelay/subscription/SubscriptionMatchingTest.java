@@ -16,6 +16,16 @@ class SubscriptionMatchingTest {
                 Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH);
     }
 
+    /** {@code s} with a {@code where} (JSON text, or null), {@code fields} and {@code player_ref}. */
+    static Subscription withPayloadControl(Subscription s, String where, List<String> fields, String playerRef)
+            throws java.io.IOException {
+        return new Subscription(s.id(), s.operatorId(), s.url(), s.eventTypes(), s.filter(), s.description(),
+                s.enabled(), s.disabledReason(), s.secret(), s.createdAt(), s.updatedAt(), s.maxInFlight(),
+                s.rateLimitPerSecond(), s.previousSecret(), s.previousSecretExpiresAt(),
+                where == null ? null : PayloadFilter.parse(Json.MAPPER.readTree(where)), fields, playerRef,
+                Secrets.newPlayerRefKey());
+    }
+
     private static ObjectNode event(String operator, String type, String brand, String affiliate) {
         ObjectNode e = Json.object().put("operator_id", operator).put("event_type", type);
         if (brand != null) {
@@ -48,6 +58,22 @@ class SubscriptionMatchingTest {
         assertThat(s.matches(event("acme", "conversion.ftd", "b3", "a7"))).isFalse();
         assertThat(s.matches(event("acme", "conversion.ftd", "b1", "a8"))).isFalse();
         assertThat(s.matches(event("acme", "kyc.status_changed", "b1", null))).isFalse();
+    }
+
+    @Test
+    void whereConditionsMustHoldToo() throws Exception {
+        Subscription s = withPayloadControl(sub(List.of("conversion.*"), null),
+                "{\"amount\": {\"gte\": \"100\"}, \"is_test\": {\"eq\": false}}", null, null);
+        assertThat(s.matches(event("acme", "conversion.ftd", null, null).put("amount", "150").put("is_test", false)))
+                .isTrue();
+        assertThat(s.matches(event("acme", "conversion.ftd", null, null).put("amount", "50").put("is_test", false)))
+                .isFalse();
+        assertThat(s.matches(event("acme", "conversion.ftd", null, null).put("amount", "150").put("is_test", true)))
+                .isFalse();
+        assertThat(s.matches(event("acme", "conversion.registration", null, null).put("is_test", false)))
+                .as("an event without amount satisfies no amount condition").isFalse();
+        assertThat(s.matches(event("acme", "commission.pending", null, null).put("amount", "150").put("is_test", false)))
+                .as("the event types still apply").isFalse();
     }
 
     @Test

@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.subscription.EventTypePattern;
+import io.hookrelay.subscription.PayloadFilter;
+import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.TargetPolicy;
 
@@ -22,7 +24,9 @@ import io.hookrelay.subscription.TargetPolicy;
  * needs {@code url} and {@code event_types}; a patch body changes only the fields it names. The
  * limits {@code max_in_flight} and {@code rate_limit_per_second} are optional integers; null (or,
  * on create, absent) means the default: {@value Subscription#DEFAULT_MAX_IN_FLIGHT} in flight, no
- * rate limit.
+ * rate limit. The payload controls {@code where}, {@code fields} and {@code player_ref} are optional;
+ * null (or absent on create) means none: every event the other filters let through, every field,
+ * {@code player_ref} as the operator sent it.
  */
 final class SubscriptionBody {
 
@@ -35,10 +39,13 @@ final class SubscriptionBody {
     static final String RATE_LIMIT = "rate_limit_per_second";
     static final String FILTER_BRAND = "brand_id";
     static final String FILTER_AFFILIATE = "affiliate_id";
+    static final String WHERE = "where";
+    static final String FIELDS = "fields";
+    static final String PLAYER_REF = "player_ref";
     static final List<String> WRITABLE = List.of(URL, EVENT_TYPES, FILTER, DESCRIPTION, ENABLED, MAX_IN_FLIGHT,
-            RATE_LIMIT);
-    private static final Set<String> READ_ONLY =
-            Set.of("id", "operator_id", "secret", "disabled_reason", "created_at", "updated_at");
+            RATE_LIMIT, WHERE, FIELDS, PLAYER_REF);
+    private static final Set<String> READ_ONLY = Set.of("id", "operator_id", "secret", "disabled_reason",
+            "created_at", "updated_at", "player_ref_key");
     /** Why a subscription disabled through the API is disabled, as opposed to the dispatcher's reasons. */
     static final String DISABLED_BY_API = "disabled through the API";
     private static final int MAX_URL = 2048;
@@ -55,6 +62,9 @@ final class SubscriptionBody {
     /** Null: not in the body, or null in it (the default); see {@link #limit}. */
     private Integer maxInFlight;
     private Integer rateLimit;
+    private PayloadFilter where;
+    private List<String> fields;
+    private String playerRef;
 
     private SubscriptionBody() {
     }
@@ -73,7 +83,8 @@ final class SubscriptionBody {
         boolean enabled = b.enabled == null || b.enabled;
         return new Subscription(id, operator, b.url, b.eventTypes, filter, b.description, enabled,
                 enabled ? null : DISABLED_BY_API, secret, now, now,
-                b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit);
+                b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit, null, null,
+                b.where, b.fields, b.playerRef, Secrets.newPlayerRefKey());
     }
 
     /** {@code current} with the fields of a patch body applied. */
@@ -98,7 +109,12 @@ final class SubscriptionBody {
                         ? (b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight)
                         : current.maxInFlight(),
                 body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond(),
-                current.previousSecret(), current.previousSecretExpiresAt());
+                current.previousSecret(), current.previousSecretExpiresAt(),
+                body.has(WHERE) ? b.where : current.where(),
+                body.has(FIELDS) ? b.fields : current.fields(),
+                body.has(PLAYER_REF) ? b.playerRef : current.playerRef(),
+                // Subscriptions made before player_ref existed have no key yet.
+                current.playerRefKey() != null ? current.playerRefKey() : Secrets.newPlayerRefKey());
     }
 
     private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {
@@ -120,6 +136,9 @@ final class SubscriptionBody {
                         Subscription.MAX_MAX_IN_FLIGHT, "null for the default of " + Subscription.DEFAULT_MAX_IN_FLIGHT);
                 case RATE_LIMIT -> b.rateLimit = b.limit(RATE_LIMIT, v, Subscription.MIN_RATE_LIMIT,
                         Subscription.MAX_RATE_LIMIT, "null for no limit");
+                case WHERE -> b.where(v);
+                case FIELDS -> b.fields(v);
+                case PLAYER_REF -> b.playerRef(v);
                 default -> b.error(e.getKey(), READ_ONLY.contains(e.getKey())
                         ? "is set by the service and cannot be written"
                         : "is not a subscription field; expected " + String.join(", ", WRITABLE));
@@ -218,6 +237,43 @@ final class SubscriptionBody {
             }
         }
         return List.copyOf(out);
+    }
+
+    private void where(JsonNode v) {
+        if (v.isNull()) {
+            return;
+        }
+        try {
+            where = PayloadFilter.parse(v);
+        } catch (IllegalArgumentException e) {
+            // The message starts with the field and condition at fault: "amount.gt: must be a decimal ...".
+            String message = e.getMessage();
+            int colon = message.indexOf(": ");
+            if (colon > 0) {
+                error(WHERE + "." + message.substring(0, colon), message.substring(colon + 2));
+            } else {
+                error(WHERE, message);
+            }
+        }
+    }
+
+    private void fields(JsonNode v) {
+        if (!v.isNull()) {
+            fields = strings(FIELDS, v);
+        }
+    }
+
+    private void playerRef(JsonNode v) {
+        if (v.isNull()) {
+            return;
+        }
+        if (v.isTextual() && (v.textValue().equals(Subscription.PLAYER_REF_PLAIN)
+                || v.textValue().equals(Subscription.PLAYER_REF_HASHED))) {
+            playerRef = v.textValue();
+        } else {
+            error(PLAYER_REF, "must be \"" + Subscription.PLAYER_REF_PLAIN + "\" or \"" + Subscription.PLAYER_REF_HASHED
+                    + "\", or null for plain; got " + (v.isTextual() ? "'" + v.textValue() + "'" : describe(v)));
+        }
     }
 
     private void description(JsonNode v) {

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * catalog of {@code webhooks.subscriptions}, writes go to that topic and are answered once Kafka
  * acknowledged them. A key sees only its operator's subscriptions; another operator's id answers
  * 404, exactly like an id that does not exist. Secrets appear in the create answer, on
- * {@code GET /v1/subscriptions/{id}/secret} and in the answer of a rotation only.
+ * {@code GET /v1/subscriptions/{id}/secret} and in the answer of a rotation only; the
+ * {@code player_ref_key} in no answer at all.
  */
 final class SubscriptionsEndpoint {
 
@@ -67,7 +68,7 @@ final class SubscriptionsEndpoint {
                 Secrets.newSecret(), clock.instant());
         write(ctx, "create", s.id(), publisher.put(s), saved -> {
             log.info("{}", line("subscription.created", saved));
-            HttpApi.json(ctx, 201, saved);
+            HttpApi.json(ctx, 201, saved.withoutPlayerRefKey());
         });
     }
 

@@ -219,6 +219,77 @@ class SubscriptionsApiTest {
     }
 
     @Test
+    void payloadControlsRoundTripAndAPatchThatDoesNotNameThemKeepsThem() {
+        Map<String, Object> body = new java.util.HashMap<>(body(PUBLIC_URL, List.of("*")));
+        body.put("where", Map.of("amount", Map.of("gte", "100"), "country", Map.of("in", List.of("BR", "MX"))));
+        body.put("fields", List.of("amount", "currency", "tracking.click_id"));
+        body.put("player_ref", "hashed");
+        ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        assertThat(created.json().get("where")).isEqualTo(Json.MAPPER.valueToTree(body.get("where")));
+        assertThat(created.json().get("fields")).extracting(JsonNode::asText)
+                .containsExactly("amount", "currency", "tracking.click_id");
+        assertThat(created.json().get("player_ref").asText()).isEqualTo("hashed");
+        assertThat(created.json().has("player_ref_key")).isFalse();
+
+        JsonNode stored = parse(lastRecordOf(id, v -> v != null).value());
+        assertThat(stored.get("where")).isEqualTo(created.json().get("where"));
+        String key = stored.get("player_ref_key").asText();
+        assertThat(Base64.getDecoder().decode(key)).hasSize(32);
+
+        ApiClient.Response renamed = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("description", "x"));
+        assertThat(renamed.status()).isEqualTo(200);
+        ApiClient.Response get = client.get("/v1/subscriptions/" + id, KEY_A);
+        for (JsonNode shown : List.of(renamed.json(), get.json())) {
+            assertThat(shown.get("where")).isEqualTo(created.json().get("where"));
+            assertThat(shown.get("fields")).isEqualTo(created.json().get("fields"));
+            assertThat(shown.get("player_ref").asText()).isEqualTo("hashed");
+        }
+        for (ApiClient.Response r : List.of(renamed, get, client.get("/v1/subscriptions", KEY_A))) {
+            assertThat(r.text()).doesNotContain("player_ref_key").doesNotContain(key);
+        }
+        JsonNode afterPatch = parse(lastRecordOf(id, v -> parse(v).path("description").asText().equals("x")).value());
+        assertThat(afterPatch.get("where")).isEqualTo(created.json().get("where"));
+        assertThat(afterPatch.get("fields")).isEqualTo(created.json().get("fields"));
+        assertThat(afterPatch.get("player_ref_key").asText()).as("the hash key survives a PATCH").isEqualTo(key);
+
+        // null clears each one.
+        Map<String, Object> clear = new java.util.HashMap<>();
+        clear.put("where", null);
+        clear.put("fields", null);
+        clear.put("player_ref", null);
+        ApiClient.Response cleared = client.patchJson("/v1/subscriptions/" + id, KEY_A, clear);
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.json().has("where")).isFalse();
+        assertThat(cleared.json().has("fields")).isFalse();
+        assertThat(cleared.json().has("player_ref")).isFalse();
+    }
+
+    @Test
+    void refusesBadPayloadControlsNamingTheFieldAndCondition() {
+        Map<String, Object> body = new java.util.HashMap<>(body(PUBLIC_URL, List.of("*")));
+        body.put("where", Map.of("amount", Map.of("gt", "a lot")));
+        body.put("fields", List.of("amount", ""));
+        body.put("player_ref", "salted");
+        ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, body);
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_subscription");
+        assertThat(fields(r)).containsExactlyInAnyOrder("where.amount.gt", "fields[1]", "player_ref");
+        assertThat(message(r, "where.amount.gt")).contains("must be a decimal");
+        assertThat(message(r, "player_ref")).contains("\"plain\" or \"hashed\"", "'salted'");
+
+        String id = create(KEY_A, PUBLIC_URL).get("id").asText();
+        ApiClient.Response patch = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("where", Map.of("country", Map.of("gte", "BR")), "player_ref", 1));
+        assertThat(patch.status()).isEqualTo(400);
+        assertThat(fields(patch)).containsExactlyInAnyOrder("where.country.gte", "player_ref");
+        assertThat(message(patch, "where.country.gte")).contains("amount only");
+        assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().has("where")).isFalse();
+    }
+
+    @Test
     void deletesWithATombstone() {
         String id = create(KEY_A, PUBLIC_URL).get("id").asText();
 
