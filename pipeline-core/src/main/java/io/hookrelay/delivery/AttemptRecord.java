@@ -1,6 +1,7 @@
 package io.hookrelay.delivery;
 
 import java.io.IOException;
+import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -12,7 +13,8 @@ import io.hookrelay.contract.Json;
 /**
  * One delivery attempt as written to {@code webhooks.attempts} (key: webhook id), success or not.
  * Wire contract: the status stores and the delivery log read these JSON names; every field is
- * always present (null when it does not apply), so the shape is the same on every record.
+ * always present (null when it does not apply), so the shape is the same on every record, except
+ * {@code empty_macros}, written only for postback attempts so JSON-mode records keep their old shape.
  *
  * @param attemptedAt epoch ms when the attempt started
  * @param dueAt epoch ms when the attempt was due (for attempt 1, when the dispatcher took the event up)
@@ -25,11 +27,14 @@ import io.hookrelay.contract.Json;
  * @param deadReason the dead-letter reason when the outcome is {@code dead}, else null
  * @param endpoint {@code scheme://host[:port]} of the subscription URL; never its path or query,
  *                 which can hold the subscriber's own tokens
+ * @param emptyMacros for a postback, the macros rendered empty because the event lacked their field
+ *                    (an empty list when none was); absent for JSON deliveries and on records written
+ *                    before postbacks existed: the one field that is left out rather than null
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"webhook_id", "subscription_id", "operator_id", "event_id", "event_type", "attempt",
         "attempted_at", "due_at", "lateness_ms", "status", "latency_ms", "error", "response_excerpt", "outcome",
-        "next_due_at", "dead_reason", "endpoint"})
+        "next_due_at", "dead_reason", "endpoint", "empty_macros"})
 public record AttemptRecord(
         @JsonProperty("webhook_id") String webhookId,
         @JsonProperty("subscription_id") String subscriptionId,
@@ -47,7 +52,21 @@ public record AttemptRecord(
         @JsonProperty("outcome") Outcome outcome,
         @JsonProperty("next_due_at") Long nextDueAt,
         @JsonProperty("dead_reason") String deadReason,
-        @JsonProperty("endpoint") String endpoint) {
+        @JsonProperty("endpoint") String endpoint,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("empty_macros") List<String> emptyMacros) {
+
+    public AttemptRecord {
+        emptyMacros = emptyMacros == null ? null : List.copyOf(emptyMacros);
+    }
+
+    /** A record of a JSON-mode attempt, without {@code empty_macros}. */
+    public AttemptRecord(String webhookId, String subscriptionId, String operatorId, String eventId, String eventType,
+                         int attempt, long attemptedAt, long dueAt, long latenessMs, int status, long latencyMs,
+                         String error, String responseExcerpt, Outcome outcome, Long nextDueAt, String deadReason,
+                         String endpoint) {
+        this(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, attemptedAt, dueAt, latenessMs, status,
+                latencyMs, error, responseExcerpt, outcome, nextDueAt, deadReason, endpoint, null);
+    }
 
     /** What the pipeline does after the attempt. */
     public enum Outcome {
@@ -70,7 +89,7 @@ public record AttemptRecord(
         return new AttemptRecord(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(),
                 d.attempt(), r.attemptedAt(), d.dueAt(), Math.max(0L, r.attemptedAt() - d.dueAt()), r.status(),
                 r.latencyMs(), r.error(), r.responseExcerpt(), outcome, nextDueAt,
-                deadReason == null ? null : deadReason.wire(), WebhookSender.endpointOf(url));
+                deadReason == null ? null : deadReason.wire(), WebhookSender.endpointOf(url), r.emptyMacros());
     }
 
     public byte[] toJson() {

@@ -1,6 +1,7 @@
 package io.hookrelay.delivery;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import io.hookrelay.contract.DeadReason;
@@ -20,9 +21,27 @@ import io.hookrelay.contract.DeadReason;
  * @param error a short description of the failure, without secrets; null on success
  * @param responseExcerpt at most the first KiB of the answer's body, decoded as UTF-8; empty when none
  * @param cause the exception behind a failure without an answer, kept for logs; null otherwise
+ * @param emptyMacros for a postback, the macros whose field the event lacked (rendered empty); null otherwise
  */
 public record AttemptResult(Verdict verdict, DeadReason deadReason, int status, long attemptedAt, long latencyMs,
-                            long notBefore, String error, String responseExcerpt, Throwable cause) {
+                            long notBefore, String error, String responseExcerpt, Throwable cause,
+                            List<String> emptyMacros) {
+
+    public AttemptResult {
+        emptyMacros = emptyMacros == null ? null : List.copyOf(emptyMacros);
+    }
+
+    /** A result of a JSON-mode attempt: no macros. */
+    public AttemptResult(Verdict verdict, DeadReason deadReason, int status, long attemptedAt, long latencyMs,
+                         long notBefore, String error, String responseExcerpt, Throwable cause) {
+        this(verdict, deadReason, status, attemptedAt, latencyMs, notBefore, error, responseExcerpt, cause, null);
+    }
+
+    /** The same result, reporting the macros a postback rendered empty. */
+    public AttemptResult withEmptyMacros(List<String> macros) {
+        return new AttemptResult(verdict, deadReason, status, attemptedAt, latencyMs, notBefore, error,
+                responseExcerpt, cause, macros);
+    }
 
     /** The two kinds of failure (retriable, permanent), and success. */
     public enum Verdict {

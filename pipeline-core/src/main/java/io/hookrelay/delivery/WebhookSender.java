@@ -2,10 +2,13 @@ package io.hookrelay.delivery;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -17,13 +20,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.config.Durations;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.delivery.ExcerptResponseConsumer.Answer;
+import io.hookrelay.postback.PostbackTemplate;
 import io.hookrelay.signing.WebhookSigner;
+import io.hookrelay.subscription.Postback;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.TargetPolicy;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
@@ -38,6 +44,7 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
@@ -54,7 +61,8 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>The event in the body is shaped per subscription at send time ({@link PayloadShaper}): its
  * {@code fields}, its {@code player_ref} hashing and the operator's never-sent fields as they are
- * now, so a change applies to retries too; the delivery on Kafka keeps the whole event.
+ * now, so a change applies to retries too; the delivery on Kafka keeps the whole event. A postback
+ * subscription gets its templates rendered with that same shaped event instead.
  *
  * <p>Time limits, all from {@code WEBHOOKS_HTTP_TIMEOUT}: waiting for a pooled connection, connecting,
  * and waiting for the answer each get the timeout; the whole attempt is cut off at twice the
@@ -66,6 +74,8 @@ public final class WebhookSender implements AutoCloseable {
     private static final int CONNECTION_BUFFER_BYTES = 4096;
     /** The contract's content type; JSON is UTF-8 by definition (RFC 8259), so no charset parameter. */
     private static final ContentType JSON = ContentType.create("application/json");
+    /** A form postback body; its values are percent-encoded UTF-8 ({@link PostbackTemplate.Encoding#FORM}). */
+    private static final ContentType FORM = ContentType.create("application/x-www-form-urlencoded");
 
     private final CloseableHttpAsyncClient client;
     private final ScheduledExecutorService deadlines;
@@ -165,6 +175,9 @@ public final class WebhookSender implements AutoCloseable {
      * (use the {@code ...Async} stages with their own executor for anything that may block).
      */
     public CompletableFuture<AttemptResult> send(Delivery d, Subscription s) {
+        if (s.isPostback()) {
+            return sendPostback(d, s);
+        }
         byte[] body;
         try {
             body = body(d, s);
@@ -173,6 +186,39 @@ public final class WebhookSender implements AutoCloseable {
                     clock.millis(), 0));
         }
         return send(d.webhookId(), body, s);
+    }
+
+    /**
+     * A postback: {@code url_template} rendered with the event as {@code s} may see it (the same shaping
+     * as a JSON body), sent as a {@code GET} without a body or a {@code POST} of the rendered
+     * {@code body_template}, with the same headers; for a {@code GET} the signature covers an empty
+     * body. The macros rendered empty go on the result.
+     */
+    private CompletableFuture<AttemptResult> sendPostback(Delivery d, Subscription s) {
+        Postback p;
+        PostbackTemplate.Rendered url;
+        PostbackTemplate.Rendered body = null;
+        try {
+            p = Postback.of(s);
+            JsonNode event = shaper(s).shape(d.event());
+            Map<String, Map<String, String>> values = s.valueMap() == null ? Map.of() : s.valueMap();
+            url = p.url().render(event, d.webhookId(), values, PostbackTemplate.Encoding.URL);
+            if (p.post()) {
+                body = p.body().render(event, d.webhookId(), values, p.bodyEncoding());
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.url()), timeout,
+                    clock.millis(), 0));
+        }
+        List<String> empty = new ArrayList<>(url.emptyMacros());
+        if (body != null) {
+            body.emptyMacros().stream().filter(m -> !empty.contains(m)).forEach(empty::add);
+        }
+        byte[] bytes = body == null ? new byte[0] : body.text().getBytes(StandardCharsets.UTF_8);
+        ContentType type = body == null ? null
+                : p.bodyEncoding() == PostbackTemplate.Encoding.JSON ? JSON : FORM;
+        return exchange(d.webhookId(), url.text(), body == null ? Method.GET : Method.POST, bytes, type, s)
+                .thenApply(r -> r.withEmptyMacros(empty));
     }
 
     /**
@@ -185,17 +231,25 @@ public final class WebhookSender implements AutoCloseable {
      * @param body UTF-8 JSON, sent as it is
      */
     public CompletableFuture<AttemptResult> send(String webhookId, byte[] body, Subscription s) {
+        return exchange(webhookId, s.url(), Method.POST, body, JSON, s);
+    }
+
+    /** One signed request of {@code body} (empty for a GET, then {@code type} is null) to {@code url}. */
+    private CompletableFuture<AttemptResult> exchange(String webhookId, String url, Method method, byte[] body,
+                                                      ContentType type, Subscription s) {
         long attemptedAt = clock.millis();
         long startNanos = System.nanoTime();
-        String endpoint = endpointOf(s.url());
+        String endpoint = endpointOf(url);
         try {
-            URI uri = target(s.url());
+            URI uri = target(url);
             if (s.secret() == null || s.secret().isBlank()) {
                 throw new InvalidSubscriptionException("subscription " + s.id() + " has no signing secret", null);
             }
             long timestamp = Math.floorDiv(attemptedAt, 1000L);
-            SimpleHttpRequest request = SimpleRequestBuilder.post(uri)
-                    .setBody(body, JSON)
+            SimpleRequestBuilder builder = method == Method.POST
+                    ? SimpleRequestBuilder.post(uri).setBody(body, type)
+                    : SimpleRequestBuilder.get(uri);
+            SimpleHttpRequest request = builder
                     .addHeader(WireHeaders.HTTP_WEBHOOK_ID, webhookId)
                     .addHeader(WireHeaders.HTTP_WEBHOOK_TIMESTAMP, Long.toString(timestamp))
                     .addHeader(WireHeaders.HTTP_WEBHOOK_SIGNATURE,
@@ -295,7 +349,7 @@ public final class WebhookSender implements AutoCloseable {
         try {
             uri = new URI(url);
         } catch (URISyntaxException | NullPointerException e) {
-            throw new InvalidSubscriptionException("the subscription URL is not a valid URL", e);
+            throw new InvalidSubscriptionException("the subscription URL (or rendered postback URL) is not a valid URL", e);
         }
         String scheme = uri.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null) {

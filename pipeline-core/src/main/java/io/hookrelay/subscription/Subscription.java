@@ -3,6 +3,7 @@ package io.hookrelay.subscription;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -34,6 +35,15 @@ import io.hookrelay.event.EventFields;
  *                  {@value #PLAYER_REF_HASHED} to send a keyed hash of it instead
  * @param playerRefKey base64 of the random key that hashes {@code player_ref} for this subscription only;
  *                     like {@code secret}, never logged nor listed
+ * @param mode {@value #MODE_JSON} (or null) for the contract's JSON body, {@value #MODE_POSTBACK} for a
+ *             rendered {@code urlTemplate} (see {@link Postback})
+ * @param urlTemplate the postback URL with macros naming event fields; required in postback mode, when
+ *                    {@code url} defaults to its {@code scheme://host[:port]}
+ * @param method {@value #METHOD_GET} (or null) or {@value #METHOD_POST}, in postback mode
+ * @param dialect how macros are written: {@code braces} (or null), {@code hash} or {@code double_braces}
+ * @param bodyTemplate the body of a {@value #METHOD_POST} postback, with macros
+ * @param bodyEncoding {@value #BODY_FORM} (or null) or {@value #BODY_JSON}: how {@code bodyTemplate} values are encoded
+ * @param valueMap per field, replacements of its values before rendering; null for none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Subscription(
@@ -55,7 +65,14 @@ public record Subscription(
         @JsonProperty("where") PayloadFilter where,
         @JsonProperty("fields") List<String> fields,
         @JsonProperty("player_ref") String playerRef,
-        @JsonProperty("player_ref_key") String playerRefKey) {
+        @JsonProperty("player_ref_key") String playerRefKey,
+        @JsonProperty("mode") String mode,
+        @JsonProperty("url_template") String urlTemplate,
+        @JsonProperty("method") String method,
+        @JsonProperty("dialect") String dialect,
+        @JsonProperty("body_template") String bodyTemplate,
+        @JsonProperty("body_encoding") String bodyEncoding,
+        @JsonProperty("value_map") Map<String, Map<String, String>> valueMap) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 10;
     public static final int MIN_MAX_IN_FLIGHT = 1;
@@ -64,6 +81,12 @@ public record Subscription(
     public static final int MAX_RATE_LIMIT = 100_000;
     public static final String PLAYER_REF_PLAIN = "plain";
     public static final String PLAYER_REF_HASHED = "hashed";
+    public static final String MODE_JSON = "json";
+    public static final String MODE_POSTBACK = "postback";
+    public static final String METHOD_GET = "GET";
+    public static final String METHOD_POST = "POST";
+    public static final String BODY_FORM = "form";
+    public static final String BODY_JSON = "json";
 
     /**
      * @throws IllegalArgumentException when a limit or {@code player_ref} is out of range (the API refuses such values, so
@@ -88,6 +111,15 @@ public record Subscription(
                     + " or " + PLAYER_REF_HASHED);
         }
         fields = fields == null ? null : List.copyOf(fields);
+        if (mode != null && !mode.equals(MODE_JSON) && !mode.equals(MODE_POSTBACK)) {
+            throw new IllegalArgumentException("mode is '" + mode + "'; expected " + MODE_JSON + " or " + MODE_POSTBACK);
+        }
+        valueMap = valueMap == null ? null : copy(valueMap);
+        if (MODE_POSTBACK.equals(mode)) {
+            Postback.check(urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+            // Endpoint logging, health and connect checks read url(): show the template's scheme://host[:port].
+            url = url != null ? url : Postback.endpointOf(urlTemplate);
+        }
         // No conditions is no filter: written as absent, not as "where": null.
         where = where == PayloadFilter.NONE ? null : where;
     }
@@ -116,6 +148,29 @@ public record Subscription(
         this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
                 updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, null, null, null,
                 null);
+    }
+
+    /** A JSON-mode subscription: the contract's {@code {"type", "timestamp", "data"}} body, no postback. */
+    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
+                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
+                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond, String previousSecret,
+                        Instant previousSecretExpiresAt, PayloadFilter where, List<String> fields, String playerRef,
+                        String playerRefKey) {
+        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
+                updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, where, fields,
+                playerRef, playerRefKey, null, null, null, null, null, null, null);
+    }
+
+    /** Whether deliveries go out as a rendered postback rather than the contract's JSON body. */
+    @JsonIgnore
+    public boolean isPostback() {
+        return MODE_POSTBACK.equals(mode);
+    }
+
+    private static Map<String, Map<String, String>> copy(Map<String, Map<String, String>> m) {
+        Map<String, Map<String, String>> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(v))));
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** Optional restriction to some brands and affiliates; an empty list means any. */
@@ -187,14 +242,16 @@ public record Subscription(
     public Subscription withEnabled(boolean enabled, String disabledReason, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled,
                 enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond,
-                previousSecret, previousSecretExpiresAt, where, fields, playerRef, playerRefKey);
+                previousSecret, previousSecretExpiresAt, where, fields, playerRef, playerRefKey, mode, urlTemplate, method,
+                dialect, bodyTemplate, bodyEncoding, valueMap);
     }
 
     /** The same subscription with other delivery limits; {@code rateLimitPerSecond} null for none. */
     public Subscription withLimits(int maxInFlight, Integer rateLimitPerSecond) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret,
                 createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, where,
-                fields, playerRef, playerRefKey);
+                fields, playerRef, playerRefKey, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding,
+                valueMap);
     }
 
     /**
@@ -205,7 +262,7 @@ public record Subscription(
     public Subscription withRotatedSecret(String newSecret, Duration grace, Instant now) {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
                 newSecret, createdAt, now, maxInFlight, rateLimitPerSecond, secret, now.plus(grace), where, fields,
-                playerRef, playerRefKey);
+                playerRef, playerRefKey, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
     }
 
     /**
@@ -216,7 +273,7 @@ public record Subscription(
     public Subscription withoutSecret() {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
                 null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, null, previousSecretExpiresAt, where,
-                fields, playerRef, null);
+                fields, playerRef, null, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
     }
 
     /** The same subscription without its {@code player_ref} hash key: the create answer, which shows the secret. */
@@ -224,7 +281,8 @@ public record Subscription(
     public Subscription withoutPlayerRefKey() {
         return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
                 secret, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt,
-                where, fields, playerRef, null);
+                where, fields, playerRef, null, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding,
+                valueMap);
     }
 
     @Override

@@ -188,4 +188,26 @@ class SubscriptionJsonTest {
                 {"id": "sub_bad", "operator_id": "acme", "url": "https://example.com/hook", "rate_limit_per_second": 0}"""))
                 .hasMessageContaining("rate_limit_per_second is 0; expected 1 to 100000");
     }
+
+    @Test
+    void aPostbackRecordReadsWithItsEndpointAndABadTemplateIsRefusedOnRead() throws IOException {
+        Subscription s = read("""
+                {"id": "sub_pb", "operator_id": "acme", "event_types": ["*"], "enabled": true,
+                 "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "mode": "postback",
+                 "url_template": "https://tracker.example:8443/pb?cid={tracking.click_id}",
+                 "value_map": {"status": {"approved": "1"}}}""");
+        assertThat(s.isPostback()).isTrue();
+        assertThat(s.url()).isEqualTo("https://tracker.example:8443");
+        assertThat(s.withEnabled(false, "x", Instant.EPOCH).urlTemplate()).isEqualTo(s.urlTemplate());
+        assertThat(s.withoutSecret().valueMap()).isEqualTo(s.valueMap());
+
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "mode": "postback",
+                 "url_template": "https://tracker.example/pb?p={payout}"}"""))
+                .hasMessageContaining("url_template: macro {payout} names no event field");
+        assertThatThrownBy(() -> read("""
+                {"id": "sub_bad", "operator_id": "acme", "mode": "postback",
+                 "url_template": "https://tracker.example/pb", "method": "POST"}"""))
+                .hasMessageContaining("body_template: is required when method is POST");
+    }
 }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.subscription.EventTypePattern;
 import io.hookrelay.subscription.PayloadFilter;
+import io.hookrelay.subscription.Postback;
 import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.TargetPolicy;
@@ -26,7 +27,9 @@ import io.hookrelay.subscription.TargetPolicy;
  * on create, absent) means the default: {@value Subscription#DEFAULT_MAX_IN_FLIGHT} in flight, no
  * rate limit. The payload controls {@code where}, {@code fields} and {@code player_ref} are optional;
  * null (or absent on create) means none: every event the other filters let through, every field,
- * {@code player_ref} as the operator sent it.
+ * {@code player_ref} as the operator sent it. In {@code "mode": "postback"}, {@code url_template} replaces
+ * {@code url} (which then shows its {@code scheme://host[:port]}); the postback settings are checked
+ * together once a patch is merged, so a template is refused naming the macro at fault.
  */
 final class SubscriptionBody {
 
@@ -42,8 +45,16 @@ final class SubscriptionBody {
     static final String WHERE = "where";
     static final String FIELDS = "fields";
     static final String PLAYER_REF = "player_ref";
+    static final String MODE = "mode";
+    static final String URL_TEMPLATE = "url_template";
+    static final String METHOD = "method";
+    static final String DIALECT = "dialect";
+    static final String BODY_TEMPLATE = "body_template";
+    static final String BODY_ENCODING = "body_encoding";
+    static final String VALUE_MAP = "value_map";
     static final List<String> WRITABLE = List.of(URL, EVENT_TYPES, FILTER, DESCRIPTION, ENABLED, MAX_IN_FLIGHT,
-            RATE_LIMIT, WHERE, FIELDS, PLAYER_REF);
+            RATE_LIMIT, WHERE, FIELDS, PLAYER_REF, MODE, URL_TEMPLATE, METHOD, DIALECT, BODY_TEMPLATE, BODY_ENCODING,
+            VALUE_MAP);
     private static final Set<String> READ_ONLY = Set.of("id", "operator_id", "secret", "disabled_reason",
             "created_at", "updated_at", "player_ref_key");
     /** Why a subscription disabled through the API is disabled, as opposed to the dispatcher's reasons. */
@@ -65,6 +76,9 @@ final class SubscriptionBody {
     private PayloadFilter where;
     private List<String> fields;
     private String playerRef;
+    /** The postback settings as sent (null: absent or null); checked together once merged, see {@link #postback}. */
+    private final Map<String, String> postbackText = new LinkedHashMap<>();
+    private Map<String, Map<String, String>> valueMap;
 
     private SubscriptionBody() {
     }
@@ -72,25 +86,43 @@ final class SubscriptionBody {
     /** A new subscription from a create body. */
     static Subscription create(JsonNode body, TargetPolicy targets, String id, String operator, String secret, Instant now) {
         SubscriptionBody b = read(body, targets);
-        if (body.isObject() && !body.has(URL)) {
-            b.error(URL, "is required");
+        String mode = b.postbackText.get(MODE);
+        if (body.isObject() && !body.has(URL) && !Subscription.MODE_POSTBACK.equals(mode)) {
+            b.error(URL, "is required (or mode \"postback\" with a url_template)");
         }
         if (body.isObject() && !body.has(EVENT_TYPES)) {
             b.error(EVENT_TYPES, "is required; [\"*\"] subscribes to every event type");
         }
+        b.postback(targets, mode, b.postbackText.get(URL_TEMPLATE), b.postbackText.get(METHOD),
+                b.postbackText.get(DIALECT), b.postbackText.get(BODY_TEMPLATE), b.postbackText.get(BODY_ENCODING),
+                b.valueMap);
         b.throwIfInvalid();
         Subscription.Filter filter = b.filter == null ? Subscription.Filter.NONE : b.filter;
         boolean enabled = b.enabled == null || b.enabled;
         return new Subscription(id, operator, b.url, b.eventTypes, filter, b.description, enabled,
                 enabled ? null : DISABLED_BY_API, secret, now, now,
                 b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit, null, null,
-                b.where, b.fields, b.playerRef, Secrets.newPlayerRefKey());
+                b.where, b.fields, b.playerRef, Secrets.newPlayerRefKey(), mode, b.postbackText.get(URL_TEMPLATE),
+                b.postbackText.get(METHOD), b.postbackText.get(DIALECT), b.postbackText.get(BODY_TEMPLATE),
+                b.postbackText.get(BODY_ENCODING), b.valueMap);
     }
 
     /** {@code current} with the fields of a patch body applied. */
     static Subscription patch(JsonNode body, TargetPolicy targets, Subscription current, Instant now) {
         SubscriptionBody b = read(body, targets);
+        String mode = b.kept(body, MODE, current.mode());
+        String urlTemplate = b.kept(body, URL_TEMPLATE, current.urlTemplate());
+        String method = b.kept(body, METHOD, current.method());
+        String dialect = b.kept(body, DIALECT, current.dialect());
+        String bodyTemplate = b.kept(body, BODY_TEMPLATE, current.bodyTemplate());
+        String bodyEncoding = b.kept(body, BODY_ENCODING, current.bodyEncoding());
+        Map<String, Map<String, String>> valueMap = body.has(VALUE_MAP) ? b.valueMap : current.valueMap();
+        b.postback(targets, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
         b.throwIfInvalid();
+        boolean postback = Subscription.MODE_POSTBACK.equals(mode);
+        // A postback's url is its template's scheme://host[:port] unless set: recomputed when the template changes.
+        String url = b.url != null ? b.url
+                : postback && (body.has(URL_TEMPLATE) || body.has(MODE)) ? null : current.url();
         boolean enabled = b.enabled == null ? current.enabled() : b.enabled;
         String disabledReason;
         if (enabled) {
@@ -100,7 +132,7 @@ final class SubscriptionBody {
             disabledReason = !current.enabled() && current.disabledReason() != null ? current.disabledReason() : DISABLED_BY_API;
         }
         return new Subscription(current.id(), current.operatorId(),
-                b.url != null ? b.url : current.url(),
+                url,
                 b.eventTypes != null ? b.eventTypes : current.eventTypes(),
                 body.has(FILTER) ? (b.filter == null ? Subscription.Filter.NONE : b.filter) : current.filter(),
                 body.has(DESCRIPTION) ? b.description : current.description(),
@@ -114,7 +146,8 @@ final class SubscriptionBody {
                 body.has(FIELDS) ? b.fields : current.fields(),
                 body.has(PLAYER_REF) ? b.playerRef : current.playerRef(),
                 // Subscriptions made before player_ref existed have no key yet.
-                current.playerRefKey() != null ? current.playerRefKey() : Secrets.newPlayerRefKey());
+                current.playerRefKey() != null ? current.playerRefKey() : Secrets.newPlayerRefKey(),
+                mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
     }
 
     private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {
@@ -139,6 +172,8 @@ final class SubscriptionBody {
                 case WHERE -> b.where(v);
                 case FIELDS -> b.fields(v);
                 case PLAYER_REF -> b.playerRef(v);
+                case MODE, URL_TEMPLATE, METHOD, DIALECT, BODY_TEMPLATE, BODY_ENCODING -> b.postbackText(e.getKey(), v);
+                case VALUE_MAP -> b.valueMap(v);
                 default -> b.error(e.getKey(), READ_ONLY.contains(e.getKey())
                         ? "is set by the service and cannot be written"
                         : "is not a subscription field; expected " + String.join(", ", WRITABLE));
@@ -273,6 +308,77 @@ final class SubscriptionBody {
         } else {
             error(PLAYER_REF, "must be \"" + Subscription.PLAYER_REF_PLAIN + "\" or \"" + Subscription.PLAYER_REF_HASHED
                     + "\", or null for plain; got " + (v.isTextual() ? "'" + v.textValue() + "'" : describe(v)));
+        }
+    }
+
+    /** The patch's value of a postback setting when the body names it (null included), else {@code current}. */
+    private String kept(JsonNode body, String field, String current) {
+        return body.has(field) ? postbackText.get(field) : current;
+    }
+
+    private void postbackText(String field, JsonNode v) {
+        if (v.isNull()) {
+            return;
+        }
+        if (!v.isTextual()) {
+            error(field, "must be a string, got " + describe(v));
+        } else if (v.textValue().length() > MAX_URL) {
+            error(field, "is longer than " + MAX_URL + " characters");
+        } else {
+            postbackText.put(field, v.textValue());
+        }
+    }
+
+    private void valueMap(JsonNode v) {
+        if (v.isNull()) {
+            return;
+        }
+        if (!v.isObject()) {
+            error(VALUE_MAP, "must be an object of field to {value: replacement}, such as {\"status\": {\"approved\": \"1\"}}; got "
+                    + describe(v));
+            return;
+        }
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = VALUE_MAP + "." + e.getKey();
+            JsonNode m = e.getValue();
+            if (!m.isObject()) {
+                error(field, "must be an object of value to replacement string, got " + describe(m));
+                continue;
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> vs = m.fields(); vs.hasNext(); ) {
+                Map.Entry<String, JsonNode> r = vs.next();
+                if (!r.getValue().isTextual()) {
+                    error(field + "." + r.getKey(), "must be a string, got " + describe(r.getValue()));
+                } else {
+                    values.put(r.getKey(), r.getValue().textValue());
+                }
+            }
+            out.put(e.getKey(), values);
+        }
+        valueMap = out;
+    }
+
+    /** Checks the merged postback settings (only in postback mode), each problem as an error on its field. */
+    private void postback(TargetPolicy targets, String mode, String urlTemplate, String method, String dialect,
+                          String bodyTemplate, String bodyEncoding, Map<String, Map<String, String>> valueMap) {
+        if (mode != null && !mode.equals(Subscription.MODE_JSON) && !mode.equals(Subscription.MODE_POSTBACK)) {
+            error(MODE, "must be \"" + Subscription.MODE_JSON + "\" or \"" + Subscription.MODE_POSTBACK
+                    + "\", or null for json; got '" + mode + "'");
+            return;
+        }
+        if (!Subscription.MODE_POSTBACK.equals(mode) || !errors.isEmpty()) {
+            return;
+        }
+        try {
+            Postback.check(urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+            // The same target rules as url, on the host the postback goes to.
+            targets.problem(urlTemplate.replaceAll("[{}#]", "x"))
+                    .ifPresent(p -> error(URL_TEMPLATE, p));
+        } catch (Postback.InvalidPostbackException e) {
+            error(e.field(), e.problem());
         }
     }
 

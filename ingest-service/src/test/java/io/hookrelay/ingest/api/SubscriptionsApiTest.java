@@ -289,6 +289,96 @@ class SubscriptionsApiTest {
         assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().has("where")).isFalse();
     }
 
+    private static final String POSTBACK_TEMPLATE = "https://203.0.113.10/postback?cid={tracking.click_id}"
+            + "&payout={amount}&cur={currency}&tx={transaction_id}&status={status}&et={event_type}";
+
+    private static Map<String, Object> postbackBody(String urlTemplate) {
+        Map<String, Object> body = new java.util.HashMap<>();
+        body.put("event_types", List.of("*"));
+        body.put("mode", "postback");
+        body.put("url_template", urlTemplate);
+        return body;
+    }
+
+    @Test
+    void postbackSettingsRoundTripAndAPatchThatDoesNotNameThemKeepsThem() {
+        // A JSON body has braces of its own: double braces for the macros.
+        String template = POSTBACK_TEMPLATE.replace("{", "{{").replace("}", "}}");
+        Map<String, Object> body = postbackBody(template);
+        body.put("method", "POST");
+        body.put("dialect", "double_braces");
+        body.put("body_template", "{\"cid\": \"{{tracking.click_id}}\"}");
+        body.put("body_encoding", "json");
+        body.put("value_map", Map.of("status", Map.of("approved", "1", "rejected", "2")));
+        ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+        assertThat(created.json().get("url").asText()).as("the template's scheme://host").isEqualTo("https://203.0.113.10");
+
+        ApiClient.Response renamed = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("description", "x"));
+        assertThat(renamed.status()).isEqualTo(200);
+        JsonNode stored = parse(lastRecordOf(id, v -> parse(v).path("description").asText().equals("x")).value());
+        for (JsonNode shown : List.of(created.json(), renamed.json(), client.get("/v1/subscriptions/" + id, KEY_A).json(),
+                stored)) {
+            assertThat(shown.get("mode").asText()).isEqualTo("postback");
+            assertThat(shown.get("url_template").asText()).isEqualTo(template);
+            assertThat(shown.get("method").asText()).isEqualTo("POST");
+            assertThat(shown.get("dialect").asText()).isEqualTo("double_braces");
+            assertThat(shown.get("body_template").asText()).isEqualTo("{\"cid\": \"{{tracking.click_id}}\"}");
+            assertThat(shown.get("body_encoding").asText()).isEqualTo("json");
+            assertThat(shown.get("value_map")).isEqualTo(Json.MAPPER.valueToTree(body.get("value_map")));
+        }
+    }
+
+    @Test
+    void refusesAPostbackTemplateNamingTheMacroAtCreateAndPatch() {
+        ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A,
+                postbackBody("https://203.0.113.10/postback?cid={tracking.click_id}&payout={payout}"));
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_subscription");
+        assertThat(fields(r)).containsExactly("url_template");
+        assertThat(message(r, "url_template")).startsWith("macro {payout} names no event field");
+
+        ApiClient.Response notUrl = client.postJson("/v1/subscriptions", KEY_A, postbackBody("{tracking.click_id}"));
+        assertThat(notUrl.status()).isEqualTo(400);
+        assertThat(message(notUrl, "url_template")).contains("http(s) URL");
+
+        String id = client.postJson("/v1/subscriptions", KEY_A, postbackBody(POSTBACK_TEMPLATE)).json().get("id").asText();
+        ApiClient.Response patch = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("method", "POST", "body_template", "cid={tracking.click_id}&x={nope}"));
+        assertThat(patch.status()).isEqualTo(400);
+        assertThat(fields(patch)).containsExactly("body_template");
+        assertThat(message(patch, "body_template")).startsWith("macro {nope} names no event field");
+        // The dialect applies to every template: switching it alone leaves the URL template unreadable.
+        ApiClient.Response dialect = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("dialect", "hash"));
+        assertThat(fields(dialect)).containsExactly("url_template");
+        assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().has("method")).isFalse();
+    }
+
+    @Test
+    void refusesABadValueMapAndBadSettingsNamingEachField() {
+        Map<String, Object> body = postbackBody(POSTBACK_TEMPLATE);
+        body.put("value_map", Map.of("payout", Map.of("1", "2")));
+        ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(fields(r)).containsExactly("value_map.payout");
+        assertThat(message(r, "value_map.payout")).contains("names no event field");
+
+        body.put("value_map", Map.of("status", Map.of("approved", 1)));
+        assertThat(fields(client.postJson("/v1/subscriptions", KEY_A, body))).containsExactly("value_map.status.approved");
+
+        Map<String, Object> method = postbackBody(POSTBACK_TEMPLATE);
+        method.put("method", "PUT");
+        assertThat(fields(client.postJson("/v1/subscriptions", KEY_A, method))).containsExactly("method");
+        Map<String, Object> dialect = postbackBody(POSTBACK_TEMPLATE);
+        dialect.put("dialect", "angle");
+        assertThat(fields(client.postJson("/v1/subscriptions", KEY_A, dialect))).containsExactly("dialect");
+        Map<String, Object> mode = postbackBody(POSTBACK_TEMPLATE);
+        mode.put("mode", "xml");
+        assertThat(fields(client.postJson("/v1/subscriptions", KEY_A, mode))).contains("mode");
+    }
+
     @Test
     void deletesWithATombstone() {
         String id = create(KEY_A, PUBLIC_URL).get("id").asText();
