@@ -86,7 +86,7 @@ public final class PostbackTemplate {
             boolean raw = inner.startsWith(RAW);
             String name = raw ? inner.substring(RAW.length()) : inner;
             if (!knownNames().contains(name)) {
-                throw new InvalidTemplateException(written, "names no event field; known: " + String.join(", ", knownNames()));
+                throw new InvalidTemplateException(written, "names no event field; known: " + String.join(", ", new java.util.TreeSet<>(knownNames())));
             }
             parts.add(new Macro(name, raw, written));
             i = end + dialect.close.length();
