@@ -46,8 +46,12 @@ public final class PayloadShaper {
         this.playerRefKey = playerRefKey == null ? null : playerRefKey.clone();
     }
 
-    /** A new event holding what the subscriber may see; {@code event} is not changed. */
+    /** The event as the subscriber may see it: {@code event} itself when nothing applies, else a changed copy. */
     public ObjectNode shape(ObjectNode event) {
+        if (neverSent.isEmpty() && fields == null && playerRefKey == null) {
+            // Most subscriptions: nothing to change, so no copy of the event per delivery.
+            return event;
+        }
         ObjectNode out = event.deepCopy();
         for (String f : neverSent) {
             if (!ALWAYS_KEPT.contains(f)) {

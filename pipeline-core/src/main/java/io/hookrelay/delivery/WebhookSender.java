@@ -85,6 +85,8 @@ public final class WebhookSender implements AutoCloseable {
     private final Clock clock;
     /** Operator id to the fields never sent to any of its subscribers ({@code WEBHOOKS_NEVER_SENT_FIELDS}). */
     private final Map<String, Set<String>> neverSent;
+    /** Subscription id to its last parsed postback templates, with the subscription they came from. */
+    private final Map<String, Map.Entry<Subscription, Postback>> postbacks = new ConcurrentHashMap<>();
 
     /** A sender that removes no operator's fields beyond what each subscription asks for. */
     public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock) {
@@ -199,7 +201,7 @@ public final class WebhookSender implements AutoCloseable {
         PostbackTemplate.Rendered url;
         PostbackTemplate.Rendered body = null;
         try {
-            p = Postback.of(s);
+            p = postbackOf(s);
             JsonNode event = shaper(s).shape(d.event());
             Map<String, Map<String, String>> values = s.valueMap() == null ? Map.of() : s.valueMap();
             url = p.url().render(event, d.webhookId(), values, PostbackTemplate.Encoding.URL);
@@ -310,6 +312,20 @@ public final class WebhookSender implements AutoCloseable {
         body.put("timestamp", d.occurredAt());
         body.set("data", shaper(s).shape(d.event()));
         return Json.bytes(body);
+    }
+
+    /**
+     * The parsed templates of {@code s}, parsed once per version of the subscription rather than per
+     * delivery: the catalog hands out the same instance until the subscription changes.
+     */
+    private Postback postbackOf(Subscription s) {
+        Map.Entry<Subscription, Postback> known = postbacks.get(s.id());
+        if (known != null && known.getKey() == s) {
+            return known.getValue();
+        }
+        Postback p = Postback.of(s);
+        postbacks.put(s.id(), Map.entry(s, p));
+        return p;
     }
 
     private PayloadShaper shaper(Subscription s) {
