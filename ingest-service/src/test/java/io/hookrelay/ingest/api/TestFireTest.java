@@ -6,17 +6,25 @@ import static io.hookrelay.ingest.api.ApiServer.OPERATOR_A;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.event.EventFamily;
+import io.hookrelay.event.EventValidator;
+import io.hookrelay.event.ValidationResult;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.signing.WebhookSigner;
 import io.hookrelay.subscription.Secrets;
@@ -190,6 +198,115 @@ class TestFireTest {
                     .contains("WEBHOOKS_ALLOW_PRIVATE_TARGETS");
         }
         assertThat(receiver.received("/test-private")).isEmpty();
+    }
+
+    @Test
+    void testFiresAGetPostbackAsItsTrackerWouldReceiveItFilledFromASampleEvent() throws Exception {
+        receiver.reply("/pb-get", Reply.status(200).withBody("postback recorded"));
+        Map<String, Object> body = new HashMap<>();
+        body.put("mode", "postback");
+        body.put("event_types", List.of("conversion.*"));
+        body.put("url_template", receiver.url("/pb-get") + "?cid={tracking.click_id}&payout={amount}&cur={currency}"
+                + "&et={event_type}&eid={event_id}&tx={transaction_id}&test={is_test}&s2={tracking.sub2}"
+                + "&wid={webhook_id}&st={status}");
+        ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String id = created.json().get("id").asText();
+
+        ApiClient.Response answer = testFire(KEY_A, id);
+
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        assertThat(answer.json().get("delivered").asBoolean()).isTrue();
+        assertThat(answer.json().get("status").asInt()).isEqualTo(200);
+        assertThat(answer.json().get("response_excerpt").asText()).isEqualTo("postback recorded");
+        assertThat(answer.json().get("error").isNull()).isTrue();
+        String webhookId = answer.json().get("webhook_id").asText();
+        List<Received> got = receiver.select(r -> r.path().startsWith("/pb-get?"));
+        assertThat(got).hasSize(1);
+        Received request = got.get(0);
+        assertThat(request.method()).isEqualTo("GET");
+        // conversion.* names no exact type, so conversion.ftd; it has no status, so {status} is empty.
+        Matcher query = Pattern.compile(
+                Pattern.quote("/pb-get?cid=test-click&payout=1.00&cur=USD&et=conversion.ftd&eid=test_") + "([0-9a-f]{16})"
+                + Pattern.quote("&tx=test_tx_") + "\\1"
+                + Pattern.quote("&test=true&s2=test-sub2&wid=" + webhookId + "&st=")).matcher(request.path());
+        assertThat(query.matches()).as("raw path and query: %s", request.path()).isTrue();
+        assertThat(request.body()).isEmpty();
+        assertThat(request.header("content-type")).isNull();
+        assertThat(request.header("webhook-id")).isEqualTo(webhookId).startsWith("msg_");
+        assertThat(WebhookSigner.verify(created.json().get("secret").asText(), webhookId,
+                Long.parseLong(request.header("webhook-timestamp")), new byte[0], request.header("webhook-signature")))
+                .as("a GET is signed over an empty body, as a real postback").isTrue();
+        assertThat(answer.text()).doesNotContain(created.json().get("secret").asText());
+
+        testFire(KEY_A, id);
+        List<Received> both = receiver.select(r -> r.path().startsWith("/pb-get?"));
+        assertThat(both).hasSize(2);
+        assertThat(both.get(1).path()).as("a fresh event id per test, so a tracker deduplicating on it takes the"
+                + " second test too").isNotEqualTo(request.path());
+        assertThat(both.get(1).header("webhook-id")).isNotEqualTo(webhookId);
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void testFiresAPostPostbackWithItsValueMapAndTheEventTypeItsWildcardNames() throws Exception {
+        Map<String, Object> body = new HashMap<>();
+        body.put("mode", "postback");
+        body.put("event_types", List.of("kyc.*"));
+        body.put("url_template", receiver.url("/pb-post") + "?sub={tracking.sub1}");
+        body.put("method", "POST");
+        body.put("body_template", "status={status}&from={previous_status}&player={player_ref}&et={event_type}"
+                + "&amount={amount}");
+        body.put("value_map", Map.of("status", Map.of("approved", "1", "rejected", "2")));
+        ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+
+        ApiClient.Response answer = testFire(KEY_A, created.json().get("id").asText());
+
+        assertThat(answer.json().get("delivered").asBoolean()).as(answer.text()).isTrue();
+        List<Received> got = receiver.select(r -> r.path().startsWith("/pb-post"));
+        assertThat(got).hasSize(1);
+        Received request = got.get(0);
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/pb-post?sub=test-sub1");
+        // kyc.* gives kyc.status_changed: approved maps to 1; a KYC event has no amount, rendered empty.
+        assertThat(request.bodyText())
+                .isEqualTo("status=1&from=pending&player=test-player&et=kyc.status_changed&amount=");
+        assertThat(request.header("content-type")).isEqualTo("application/x-www-form-urlencoded");
+        assertThat(WebhookSigner.verify(created.json().get("secret").asText(), request.header("webhook-id"),
+                Long.parseLong(request.header("webhook-timestamp")), request.body(),
+                request.header("webhook-signature"))).isTrue();
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void sampleEventTypeIsTheFirstExactTypeElseConversionFtdElseTheWildcardFamilysFirstType() {
+        assertThat(TestFire.sampleEventType(List.of("kyc.*", "commission.approved", "conversion.deposit")))
+                .isEqualTo("commission.approved");
+        assertThat(TestFire.sampleEventType(List.of("*"))).isEqualTo("conversion.ftd");
+        assertThat(TestFire.sampleEventType(List.of("chargeback.*", "conversion.*"))).isEqualTo("conversion.ftd");
+        assertThat(TestFire.sampleEventType(List.of("commission.*"))).isEqualTo("commission.pending");
+        assertThat(TestFire.sampleEventType(List.of("affiliate.*"))).isEqualTo("affiliate.status_changed");
+    }
+
+    @Test
+    void sampleEventOfEveryEventTypeIsAValidEventOfTheContractMarkedAsATest() {
+        Instant now = Instant.parse("2026-11-27T10:15:30Z");
+        for (String type : EventFamily.allEventTypes()) {
+            Subscription s = new Subscription(Secrets.newSubscriptionId(), OPERATOR_A, "https://203.0.113.10",
+                    List.of(type), Subscription.Filter.NONE, "sample", true, null, Secrets.newSecret(), now, now);
+
+            ObjectNode sample = TestFire.sampleEvent(s, "0123456789abcdef", Clock.fixed(now, ZoneOffset.UTC));
+
+            ValidationResult checked = new EventValidator().validate(sample, null);
+            assertThat(checked.errors()).as("errors of the %s sample", type).isEmpty();
+            assertThat(checked.canonical()).as("the %s sample is already canonical", type).isEqualTo(sample);
+            assertThat(sample.get("event_type").asText()).isEqualTo(type);
+            assertThat(sample.get("event_id").asText()).isEqualTo("test_0123456789abcdef");
+            assertThat(sample.get("is_test").asBoolean()).isTrue();
+            assertThat(sample.get("operator_id").asText()).isEqualTo(OPERATOR_A);
+            assertThat(sample.get("tracking").get("click_id").asText()).isEqualTo("test-click");
+        }
     }
 
     /** Nothing on webhooks.attempts, any webhooks.retry.* topic or webhooks.dlq: no other ingest test writes there. */
