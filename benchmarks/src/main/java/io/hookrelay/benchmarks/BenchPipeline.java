@@ -51,8 +51,7 @@ final class BenchPipeline implements AutoCloseable {
         env.put(PipelineConfig.KAFKA_BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
         env.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("services").toString());
         config = PipelineConfig.from(env);
-        TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
+        TopicProvisioner.ensure(config);
         RetryService retry = RetryService.start(config, Clock.systemUTC());
         started.push(retry);
         Map<String, String> dispatcherEnv = new HashMap<>(env);

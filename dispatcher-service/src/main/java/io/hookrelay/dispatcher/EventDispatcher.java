@@ -22,6 +22,7 @@ import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.AttemptResult;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.delivery.SubscriptionLimiter.Admission;
 import io.hookrelay.delivery.SubscriptionLimiter.Limit;
@@ -104,9 +105,10 @@ final class EventDispatcher {
             return CompletableFuture.completedFuture(null);
         }
         long dueAt = clock.millis();
+        EventPosition position = EventPosition.of(record);
         List<CompletableFuture<?>> outcomes = new ArrayList<>(matches.size());
         for (Subscription s : matches) {
-            Delivery d = Delivery.first(event, s.id(), dueAt);
+            Delivery d = Delivery.first(event, position, s.id(), dueAt);
             Admission admission = limiter.tryAcquire(s);
             if (admission instanceof Permit permit) {
                 outcomes.add(deliver(d, s, permit));

@@ -82,8 +82,7 @@ public final class AllInOne implements AutoCloseable {
             overrides.put(PipelineConfig.API_KEYS.name(), DEMO_OPERATOR + "=" + apiKey);
         }
         config = base.with(overrides);
-        TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
+        TopicProvisioner.ensure(config);
         // One limiter for the process: a subscription's limits hold for first attempts and retries together.
         SubscriptionLimiter limits = new SubscriptionLimiter();
         retry = RetryService.start(config, clock, limits);

@@ -48,8 +48,7 @@ public final class Main implements Callable<Integer> {
             return 2;
         }
         if (mode == Mode.topics) {
-            io.hookrelay.kafka.TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                    config.get(PipelineConfig.RETRY_SCHEDULE));
+            io.hookrelay.kafka.TopicProvisioner.ensure(config);
             System.out.println("Topics are in place on " + config.bootstrapServers());
             return 0;
         }

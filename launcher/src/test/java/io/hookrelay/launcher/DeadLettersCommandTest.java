@@ -101,7 +101,7 @@ class DeadLettersCommandTest {
         e.put("amount", "40.00");
         e.put("currency", "EUR");
         return new Delivery(WebhookIds.of(operatorId, eventId, subscriptionId), subscriptionId, operatorId, eventId,
-                "commission.approved", 8, BASE.minus(Duration.ofHours(28)).toEpochMilli(), BASE.toEpochMilli(), e);
+                "commission.approved", 8, BASE.minus(Duration.ofHours(28)).toEpochMilli(), BASE.toEpochMilli(), e, null);
     }
 
     private static void deadLetter(Delivery d, DeadReason reason, Instant deadAt) {

@@ -14,7 +14,8 @@ import io.hookrelay.contract.Json;
  * One delivery attempt as written to {@code webhooks.attempts} (key: webhook id), success or not.
  * Wire contract: the status stores and the delivery log read these JSON names; every field is
  * always present (null when it does not apply), so the shape is the same on every record, except
- * {@code empty_macros}, written only for postback attempts so JSON-mode records keep their old shape.
+ * {@code empty_macros} (postback attempts only) and {@code event_position} (when known), which are
+ * left out rather than null so that older records and readers keep their shape.
  *
  * @param attemptedAt epoch ms when the attempt started
  * @param dueAt epoch ms when the attempt was due (for attempt 1, when the dispatcher took the event up)
@@ -29,12 +30,15 @@ import io.hookrelay.contract.Json;
  *                 which can hold the subscriber's own tokens
  * @param emptyMacros for a postback, the macros rendered empty because the event lacked their field
  *                    (an empty list when none was); absent for JSON deliveries and on records written
- *                    before postbacks existed: the one field that is left out rather than null
+ *                    before postbacks existed: left out rather than null
+ * @param eventPosition the {@code webhooks.accepted} record of the event, which the delivery log keeps
+ *                      for resend and recover; left out when the delivery did not know it (written
+ *                      before positions were kept)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"webhook_id", "subscription_id", "operator_id", "event_id", "event_type", "attempt",
         "attempted_at", "due_at", "lateness_ms", "status", "latency_ms", "error", "response_excerpt", "outcome",
-        "next_due_at", "dead_reason", "endpoint", "empty_macros"})
+        "next_due_at", "dead_reason", "endpoint", "empty_macros", "event_position"})
 public record AttemptRecord(
         @JsonProperty("webhook_id") String webhookId,
         @JsonProperty("subscription_id") String subscriptionId,
@@ -53,19 +57,20 @@ public record AttemptRecord(
         @JsonProperty("next_due_at") Long nextDueAt,
         @JsonProperty("dead_reason") String deadReason,
         @JsonProperty("endpoint") String endpoint,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("empty_macros") List<String> emptyMacros) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("empty_macros") List<String> emptyMacros,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("event_position") EventPosition eventPosition) {
 
     public AttemptRecord {
         emptyMacros = emptyMacros == null ? null : List.copyOf(emptyMacros);
     }
 
-    /** A record of a JSON-mode attempt, without {@code empty_macros}. */
+    /** A record of a JSON-mode attempt, without {@code empty_macros} nor {@code event_position}. */
     public AttemptRecord(String webhookId, String subscriptionId, String operatorId, String eventId, String eventType,
                          int attempt, long attemptedAt, long dueAt, long latenessMs, int status, long latencyMs,
                          String error, String responseExcerpt, Outcome outcome, Long nextDueAt, String deadReason,
                          String endpoint) {
         this(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, attemptedAt, dueAt, latenessMs, status,
-                latencyMs, error, responseExcerpt, outcome, nextDueAt, deadReason, endpoint, null);
+                latencyMs, error, responseExcerpt, outcome, nextDueAt, deadReason, endpoint, null, null);
     }
 
     /** What the pipeline does after the attempt. */
@@ -89,7 +94,8 @@ public record AttemptRecord(
         return new AttemptRecord(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(),
                 d.attempt(), r.attemptedAt(), d.dueAt(), Math.max(0L, r.attemptedAt() - d.dueAt()), r.status(),
                 r.latencyMs(), r.error(), r.responseExcerpt(), outcome, nextDueAt,
-                deadReason == null ? null : deadReason.wire(), WebhookSender.endpointOf(url), r.emptyMacros());
+                deadReason == null ? null : deadReason.wire(), WebhookSender.endpointOf(url), r.emptyMacros(),
+                d.eventPosition());
     }
 
     public byte[] toJson() {

@@ -3,6 +3,7 @@ package io.hookrelay.delivery;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -30,9 +31,12 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * @param firstAttemptAt epoch ms of attempt 1, 0 until it has been made
  * @param dueAt epoch ms before which attempt {@code attempt} must not be made
  * @param event the canonical event (contract §3), as accepted
+ * @param eventPosition the {@code webhooks.accepted} record the event came from; null on deliveries
+ *                      written before positions were kept (then resend and recover cannot read it
+ *                      back), and left out of the JSON then
  */
 @JsonPropertyOrder({"webhook_id", "subscription_id", "operator_id", "event_id", "event_type", "attempt",
-        "first_attempt_at", "due_at", "event"})
+        "first_attempt_at", "due_at", "event", "event_position"})
 public record Delivery(
         @JsonProperty("webhook_id") String webhookId,
         @JsonProperty("subscription_id") String subscriptionId,
@@ -42,37 +46,52 @@ public record Delivery(
         @JsonProperty("attempt") int attempt,
         @JsonProperty("first_attempt_at") long firstAttemptAt,
         @JsonProperty("due_at") long dueAt,
-        @JsonProperty("event") ObjectNode event) {
+        @JsonProperty("event") ObjectNode event,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("event_position") EventPosition eventPosition) {
 
     /**
      * The first attempt of {@code event} to subscription {@code subscriptionId}, due at once.
      *
      * @throws IllegalArgumentException when the event lacks operator_id, event_id or event_type
      */
-    public static Delivery first(ObjectNode event, String subscriptionId, long dueAt) {
+    public static Delivery first(ObjectNode event, EventPosition position, String subscriptionId, long dueAt) {
         String operatorId = required(event, EventFields.OPERATOR_ID);
         String eventId = required(event, EventFields.EVENT_ID);
         String eventType = required(event, EventFields.EVENT_TYPE);
         return new Delivery(WebhookIds.of(operatorId, eventId, subscriptionId), subscriptionId, operatorId, eventId,
-                eventType, 1, 0L, dueAt, event);
+                eventType, 1, 0L, dueAt, event, position);
+    }
+
+    /** {@link #first(ObjectNode, EventPosition, String, long)} of an event whose position is not known. */
+    public static Delivery first(ObjectNode event, String subscriptionId, long dueAt) {
+        return first(event, null, subscriptionId, dueAt);
     }
 
     /** The same delivery waiting for the next attempt. */
     public Delivery next(long firstAttemptAt, long nextDueAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt + 1, firstAttemptAt,
-                nextDueAt, event);
+                nextDueAt, event, eventPosition);
+    }
+
+    /**
+     * The same delivery started again (a redrive, a resend, a recover): attempt {@code attempt},
+     * due at {@code dueAt}, with its webhook id, event and first-attempt time unchanged.
+     */
+    public Delivery again(int attempt, long dueAt) {
+        return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
+                event, eventPosition);
     }
 
     /** The same attempt, due at {@code dueAt} instead: a delivery parked because its subscription was at a limit. */
     public Delivery withDueAt(long dueAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
-                event);
+                event, eventPosition);
     }
 
     /** The same delivery with its first-attempt time filled in, as the dead-letter topic keeps it. */
     public Delivery withFirstAttemptAt(long firstAttemptAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
-                event);
+                event, eventPosition);
     }
 
     /** The {@code occurred_at} of the event, or null when it has none. */

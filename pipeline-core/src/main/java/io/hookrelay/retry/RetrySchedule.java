@@ -16,6 +16,12 @@ import io.hookrelay.contract.Topics;
  */
 public final class RetrySchedule {
 
+    /**
+     * The attempt a delivery started again by hand (redrive, resend, recover) is written as: the
+     * first retry, so it goes to the first tier and then on through the whole schedule.
+     */
+    public static final int FIRST_RETRY = 2;
+
     private final List<Duration> delays;
 
     public RetrySchedule(List<Duration> delays) {

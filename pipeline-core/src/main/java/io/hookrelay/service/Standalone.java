@@ -45,8 +45,7 @@ public final class Standalone {
 
     /** Creates the topics the configuration needs when missing, then starts the service. */
     public static <S extends AutoCloseable> S start(PipelineConfig config, BiFunction<PipelineConfig, Clock, S> start) {
-        TopicProvisioner.ensure(config.bootstrapServers(), config.get(PipelineConfig.PARTITIONS),
-                config.get(PipelineConfig.RETRY_SCHEDULE));
+        TopicProvisioner.ensure(config);
         return start.apply(config, Clock.systemUTC());
     }
 }

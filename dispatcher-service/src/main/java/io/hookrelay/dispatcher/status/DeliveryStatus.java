@@ -8,6 +8,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.EventPosition;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -28,6 +29,9 @@ import org.apache.kafka.common.serialization.Serde;
  * @param deadReason   when {@code dead}: the dead-letter reason; else null
  * @param attemptCount attempts seen, including any no longer in {@code attempts}
  * @param attempts     the latest {@link #MAX_ATTEMPTS} attempts, oldest first
+ * @param eventPosition the event's {@code webhooks.accepted} record, from the first input that
+ *                      named it; null when none did (inputs written before positions were kept).
+ *                      Resend and recover read the event back from there
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
@@ -41,7 +45,8 @@ record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
                       @JsonProperty("next_due_at") Long nextDueAt,
                       @JsonProperty("dead_reason") String deadReason,
                       @JsonProperty("attempt_count") int attemptCount,
-                      @JsonProperty("attempts") List<Attempt> attempts) {
+                      @JsonProperty("attempts") List<Attempt> attempts,
+                      @JsonProperty("event_position") EventPosition eventPosition) {
 
     static final Serde<DeliveryStatus> SERDE = JsonSerde.of(DeliveryStatus.class);
 
@@ -93,30 +98,36 @@ record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
         long at = r.attemptedAt() + r.latencyMs();
         if (before == null) {
             return new DeliveryStatus(r.webhookId(), r.subscriptionId(), r.operatorId(), r.eventId(), r.eventType(),
-                    r.attemptedAt(), r.outcome().wire(), at, r.nextDueAt(), r.deadReason(), count, attempts);
+                    r.attemptedAt(), r.outcome().wire(), at, r.nextDueAt(), r.deadReason(), count, attempts,
+                    r.eventPosition());
         }
+        EventPosition position = before.eventPosition != null ? before.eventPosition : r.eventPosition();
         if (at < before.stateAt) {
             return new DeliveryStatus(before.webhookId, before.subscriptionId, before.operatorId, before.eventId,
                     before.eventType, before.createdAt, before.state, before.stateAt, before.nextDueAt,
-                    before.deadReason, count, attempts);
+                    before.deadReason, count, attempts, position);
         }
         return new DeliveryStatus(before.webhookId, before.subscriptionId, before.operatorId, before.eventId,
                 before.eventType, before.createdAt, r.outcome().wire(), at, r.nextDueAt(), r.deadReason(), count,
-                attempts);
+                attempts, position);
     }
 
     private static DeliveryStatus withDeadLetter(DeliveryStatus before, StatusInput.DeadLetter d) {
         if (before == null) {
             long created = d.firstAttemptAt() > 0 ? d.firstAttemptAt() : d.deadAt();
             return new DeliveryStatus(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(),
-                    created, DEAD, d.deadAt(), null, d.reason(), 0, List.of());
+                    created, DEAD, d.deadAt(), null, d.reason(), 0, List.of(), d.eventPosition());
         }
+        EventPosition position = before.eventPosition != null ? before.eventPosition : d.eventPosition();
         if (d.deadAt() < before.stateAt) {
-            return before;
+            return position == before.eventPosition ? before : new DeliveryStatus(before.webhookId,
+                    before.subscriptionId, before.operatorId, before.eventId, before.eventType, before.createdAt,
+                    before.state, before.stateAt, before.nextDueAt, before.deadReason, before.attemptCount,
+                    before.attempts, position);
         }
         return new DeliveryStatus(before.webhookId, before.subscriptionId, before.operatorId, before.eventId,
                 before.eventType, before.createdAt, DEAD, d.deadAt(), null, d.reason(), before.attemptCount,
-                before.attempts);
+                before.attempts, position);
     }
 
     /** The longest prefix of {@code s} of at most {@code maxBytes} UTF-8 bytes, never splitting a character. */

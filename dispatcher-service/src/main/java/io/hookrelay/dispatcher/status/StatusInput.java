@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.hookrelay.delivery.AttemptRecord;
+import io.hookrelay.delivery.EventPosition;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -25,6 +26,7 @@ record StatusInput(@JsonProperty("attempt") AttemptRecord attempt,
      * @param attempt the number of the last attempt made
      * @param deadAt  epoch ms the letter was written (its record timestamp)
      * @param reason  the {@code webhooks.dead-reason} header
+     * @param eventPosition the event's {@code webhooks.accepted} record; null when the letter does not say
      */
     record DeadLetter(@JsonProperty("webhook_id") String webhookId,
                       @JsonProperty("subscription_id") String subscriptionId,
@@ -36,7 +38,9 @@ record StatusInput(@JsonProperty("attempt") AttemptRecord attempt,
                       @JsonProperty("dead_at") long deadAt,
                       @JsonProperty("reason") String reason,
                       @JsonProperty("last_status") int lastStatus,
-                      @JsonProperty("last_error") String lastError) {
+                      @JsonProperty("last_error") String lastError,
+                      @JsonInclude(JsonInclude.Include.NON_NULL)
+                      @JsonProperty("event_position") EventPosition eventPosition) {
     }
 
     static StatusInput of(AttemptRecord attempt) {

@@ -83,7 +83,8 @@ final class StatusInputReader {
             String lastError = header(r, WireHeaders.LAST_ERROR);
             StatusInput.DeadLetter letter = new StatusInput.DeadLetter(d.webhookId(), d.subscriptionId(),
                     d.operatorId(), d.eventId(), d.eventType(), d.attempt(), d.firstAttemptAt(), r.timestamp(), reason,
-                    parseStatus(header(r, WireHeaders.LAST_STATUS)), lastError == null || lastError.isEmpty() ? null : lastError);
+                    parseStatus(header(r, WireHeaders.LAST_STATUS)), lastError == null || lastError.isEmpty() ? null : lastError,
+                    d.eventPosition());
             context.forward(new Record<>(d.subscriptionId(), StatusInput.of(letter), r.timestamp()));
         }
     }

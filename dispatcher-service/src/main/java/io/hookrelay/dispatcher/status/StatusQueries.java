@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -121,6 +122,46 @@ final class StatusQueries {
             }
             return new Page(page, more);
         });
+    }
+
+    /**
+     * The subscription's deliveries first attempted in {@code [since, until)} whose state is one of
+     * {@code states}, oldest first, at most {@code limit}; with the creation time of the first one
+     * left out when there are more (where the next call continues).
+     */
+    Window window(Owner o, String subscriptionId, long since, long until, Set<String> states, int limit) {
+        long from = Math.max(clock.millis() - retentionMs, since);
+        long to = until - 1;
+        if (to < from) {
+            return new Window(List.of(), null);
+        }
+        return read(() -> {
+            ReadOnlyKeyValueStore<String, String> index = store(StatusTopology.RECENT, o);
+            ReadOnlyKeyValueStore<String, DeliveryStatus> deliveries = store(StatusTopology.DELIVERIES, o);
+            List<DeliveryStatus> found = new ArrayList<>();
+            try (KeyValueIterator<String, String> it = index.range(StoreKeys.recentFrom(subscriptionId, from),
+                    StoreKeys.recentTo(subscriptionId, to))) {
+                while (it.hasNext()) {
+                    KeyValue<String, String> kv = it.next();
+                    if (!states.contains(kv.value)) {
+                        continue;
+                    }
+                    DeliveryStatus d = deliveries.get(StoreKeys.delivery(subscriptionId, StoreKeys.webhookIdOfRecent(kv.key)));
+                    if (d == null) {
+                        continue;
+                    }
+                    if (found.size() == limit) {
+                        return new Window(found, d.createdAt());
+                    }
+                    found.add(d);
+                }
+            }
+            return new Window(found, null);
+        });
+    }
+
+    /** Deliveries of a time window, oldest first; {@code nextSince} non-null when more match. */
+    record Window(List<DeliveryStatus> deliveries, Long nextSince) {
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> store(String name, Owner o) {

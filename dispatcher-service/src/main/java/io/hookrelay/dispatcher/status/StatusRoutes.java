@@ -131,7 +131,7 @@ final class StatusRoutes {
         HttpApi.json(ctx, 200, Map.of("data", data));
     }
 
-    private Optional<DeliveryStatus> find(StatusQueries.Owner o, String operator, String eventId, String subscriptionId) {
+    Optional<DeliveryStatus> find(StatusQueries.Owner o, String operator, String eventId, String subscriptionId) {
         return queries.delivery(o, subscriptionId, WebhookIds.of(operator, eventId, subscriptionId))
                 .filter(d -> operator.equals(d.operatorId()));
     }
@@ -186,7 +186,7 @@ final class StatusRoutes {
     }
 
     /** The path's subscription when the key's operator owns it; 404 otherwise, whoever owns it. */
-    private Subscription owned(Context ctx) {
+    Subscription owned(Context ctx) {
         String operator = keys.operatorOf(ctx);
         requireLoaded();
         String id = ctx.pathParam("id");
@@ -194,7 +194,7 @@ final class StatusRoutes {
                 .orElseThrow(() -> ApiError.notFound("Subscription " + id));
     }
 
-    private void requireLoaded() {
+    void requireLoaded() {
         // Before the catalog has read the whole topic, a 404 or a short answer would be a lie.
         if (!catalog.isCaughtUp()) {
             throw new StatusUnavailable("The subscriptions are still loading from " + Topics.SUBSCRIPTIONS);
@@ -202,7 +202,7 @@ final class StatusRoutes {
     }
 
     /** Turns {@link StatusUnavailable} into 503 with a retry hint; everything else goes to the common handlers. */
-    private static Handler retriable(Handler h) {
+    static Handler retriable(Handler h) {
         return ctx -> {
             try {
                 h.handle(ctx);
@@ -213,7 +213,7 @@ final class StatusRoutes {
         };
     }
 
-    private static void relay(Context ctx, StatusForwarder.Answer a) {
+    static void relay(Context ctx, StatusForwarder.Answer a) {
         if (a.retryAfter() != null) {
             ctx.header("Retry-After", a.retryAfter());
         }
@@ -224,7 +224,7 @@ final class StatusRoutes {
         return ctx.header("Authorization");
     }
 
-    private static JsonNode readTree(byte[] bytes) {
+    static JsonNode readTree(byte[] bytes) {
         try {
             return Json.tree(bytes);
         } catch (IOException e) {
@@ -232,7 +232,7 @@ final class StatusRoutes {
         }
     }
 
-    private static String segment(String id) {
+    static String segment(String id) {
         return URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

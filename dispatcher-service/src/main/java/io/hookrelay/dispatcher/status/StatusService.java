@@ -1,11 +1,13 @@
 package io.hookrelay.dispatcher.status;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.javalin.config.RoutesConfig;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -16,33 +18,48 @@ import org.apache.kafka.streams.state.HostInfo;
  */
 public final class StatusService implements AutoCloseable {
 
+    /** How long reading events back for a resend or recover may go without progress before it fails as unavailable. */
+    static final Duration READ_STALL_TIMEOUT = Duration.ofSeconds(15);
+
     private final PipelineConfig config;
     private final StatusSettings settings;
     private final Clock clock;
     private final SubscriptionCatalog catalog;
     private final StatusQueries queries;
     private final StatusRoutes routes;
+    private final Redeliveries redeliveries;
+    private final RedeliveryRoutes redeliveryRoutes;
     private volatile StatusStreamsApp app;
     private boolean closed;
 
-    private StatusService(PipelineConfig config, Clock clock, SubscriptionCatalog catalog) {
+    private StatusService(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
+                          Producer<String, byte[]> producer) {
         this.config = config;
         this.settings = StatusSettings.from(config);
         this.clock = clock;
         this.catalog = catalog;
         this.queries = new StatusQueries(settings, clock);
-        this.routes = new StatusRoutes(new ApiKeys(config.get(PipelineConfig.API_KEYS)), catalog, queries,
-                new StatusForwarder(), new EndpointGuard(settings, clock), clock);
+        ApiKeys keys = new ApiKeys(config.get(PipelineConfig.API_KEYS));
+        StatusForwarder forwarder = new StatusForwarder();
+        this.routes = new StatusRoutes(keys, catalog, queries, forwarder, new EndpointGuard(settings, clock), clock);
+        this.redeliveries = new Redeliveries(new AcceptedEvents(config.bootstrapServers(), READ_STALL_TIMEOUT),
+                producer, config.get(PipelineConfig.RETRY_SCHEDULE), clock);
+        this.redeliveryRoutes = new RedeliveryRoutes(keys, catalog, queries, forwarder, routes, redeliveries);
     }
 
-    /** @param catalog this instance's subscription view: for scoping queries and for the disable rule */
-    public static StatusService create(PipelineConfig config, Clock clock, SubscriptionCatalog catalog) {
-        return new StatusService(config, clock, catalog);
+    /**
+     * @param catalog  this instance's subscription view: for scoping queries and for the disable rule
+     * @param producer a durable producer (acks=all, idempotent) for the deliveries resend and recover write
+     */
+    public static StatusService create(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
+                                       Producer<String, byte[]> producer) {
+        return new StatusService(config, clock, catalog, producer);
     }
 
-    /** Adds the status routes; they answer 503 until {@link #start} and while stores restore. */
+    /** Adds the status, resend and recover routes; they answer 503 until {@link #start} and while stores restore. */
     public void mount(RoutesConfig r) {
         routes.mount(r);
+        redeliveryRoutes.mount(r);
     }
 
     /**
@@ -71,6 +88,7 @@ public final class StatusService implements AutoCloseable {
             return;
         }
         closed = true;
+        redeliveries.close();
         if (app != null) {
             app.close();
         }

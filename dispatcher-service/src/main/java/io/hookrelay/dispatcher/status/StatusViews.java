@@ -44,6 +44,8 @@ final class StatusViews {
         m.put("created_at", time(d.createdAt()));
         m.put("updated_at", time(d.stateAt()));
         m.put("attempt_count", d.attemptCount());
+        // Where the event is in Kafka: what resend and recover read, and what ops can read too.
+        m.put("event_position", d.eventPosition());
         return m;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.EventPosition;
 import org.junit.jupiter.api.Test;
 
 /** One delivery's entry on its own: which input wins, and what is kept. */
@@ -18,7 +19,27 @@ class DeliveryStatusTest {
 
     private static StatusInput.DeadLetter letter(long at, String reason) {
         return new StatusInput.DeadLetter("msg_1", "sub_1", "op", "e-1", "conversion.ftd", 1, 1_000, at, reason, 500,
-                "HTTP 500");
+                "HTTP 500", null);
+    }
+
+    @Test
+    void theEventPositionIsKeptFromTheFirstInputThatNamesIt() {
+        EventPosition at = new EventPosition("webhooks.accepted", 2, 40);
+        AttemptRecord a = attempt(1, 1_000, Outcome.RETRYING, "");
+        AttemptRecord withPosition = new AttemptRecord(a.webhookId(), a.subscriptionId(), a.operatorId(), a.eventId(),
+                a.eventType(), a.attempt(), a.attemptedAt(), a.dueAt(), a.latenessMs(), a.status(), a.latencyMs(),
+                a.error(), a.responseExcerpt(), a.outcome(), a.nextDueAt(), a.deadReason(), a.endpoint(), null, at);
+
+        // A dead letter without a position (written before positions were kept) comes first.
+        DeliveryStatus d = DeliveryStatus.apply(null, StatusInput.of(letter(500, "exhausted")));
+        assertThat(d.eventPosition()).isNull();
+        d = DeliveryStatus.apply(d, StatusInput.of(withPosition));
+        assertThat(d.eventPosition()).isEqualTo(at);
+        // Later inputs without one, even ones that lose on time, do not forget it.
+        d = DeliveryStatus.apply(d, StatusInput.of(attempt(2, 9_000, Outcome.DELIVERED, "")));
+        d = DeliveryStatus.apply(d, StatusInput.of(letter(100, "exhausted")));
+        assertThat(d.eventPosition()).isEqualTo(at);
+        assertThat(d.state()).isEqualTo("delivered");
     }
 
     @Test

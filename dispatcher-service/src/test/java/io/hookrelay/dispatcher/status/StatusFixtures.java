@@ -151,6 +151,19 @@ final class StatusFixtures {
         }
     }
 
+    static Answer post(DispatcherService dispatcher, String path, String key, String json) {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dispatcher.httpPort() + path))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + key)
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        try {
+            HttpResponse<byte[]> a = HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.ofByteArray());
+            return new Answer(a.statusCode(), a.body().length == 0 ? null : Json.tree(a.body()),
+                    a.headers().firstValue("Retry-After").orElse(null));
+        } catch (Exception e) {
+            throw new AssertionError("POST " + path + " failed", e);
+        }
+    }
+
     /** Asks until the answer is 200 (a store may be restoring or moving: 503) and returns it. */
     static JsonNode getOk(DispatcherService dispatcher, String path, String key) {
         Answer[] last = new Answer[1];

@@ -7,6 +7,7 @@ import static io.hookrelay.dispatcher.status.StatusFixtures.accept;
 import static io.hookrelay.dispatcher.status.StatusFixtures.event;
 import static io.hookrelay.dispatcher.status.StatusFixtures.get;
 import static io.hookrelay.dispatcher.status.StatusFixtures.getOk;
+import static io.hookrelay.dispatcher.status.StatusFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -22,9 +23,11 @@ import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.testing.KafkaTestClient;
 import io.hookrelay.testing.WebhookReceiver;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +81,22 @@ class TwoInstancesTest {
                 }
                 assertThat(heldBy(first, subs)).as("some answers came from the other instance").isNotEqualTo(all);
                 assertThat(heldBy(second, subs)).isNotEqualTo(all);
+
+                // Resend asked of one instance reaches the deliveries the other holds: one record per
+                // subscription on the first retry tier, each under its own webhook id.
+                StatusFixtures.Answer resent = post(first, "/v1/events/e-shared/resend", KEY_A, "");
+                assertThat(resent.status()).as("%s", resent.body()).isEqualTo(202);
+                assertThat(resent.body().get("queued").asInt()).isEqualTo(subs.size());
+                String tier = one.get(PipelineConfig.RETRY_SCHEDULE).topicBefore(RetrySchedule.FIRST_RETRY);
+                List<ConsumerRecord<String, byte[]>> written = client.readUntil(tier, l -> l.size() >= subs.size(), WAIT);
+                assertThat(written).extracting(ConsumerRecord::key).containsExactlyInAnyOrderElementsOf(all);
+                // A recover is handed to the instance holding the subscription, whose answer comes back.
+                Set<String> held = heldBy(first, subs);
+                Subscription elsewhere = subs.stream().filter(s -> !held.contains(s.id())).findFirst().orElseThrow();
+                StatusFixtures.Answer recovered = post(first, "/v1/subscriptions/" + elsewhere.id() + "/recover", KEY_A,
+                        "{\"since\": \"2020-01-01T00:00:00Z\"}");
+                assertThat(recovered.status()).as("%s", recovered.body()).isEqualTo(202);
+                assertThat(recovered.body().get("subscription_id").asText()).isEqualTo(elsewhere.id());
             }
         }
     }

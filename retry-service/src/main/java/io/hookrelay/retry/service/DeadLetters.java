@@ -63,7 +63,7 @@ public final class DeadLetters {
             .thenComparingInt(DeadLetter::partition).thenComparingLong(DeadLetter::offset);
 
     /** The attempt number a redriven delivery starts again from: the first retry. */
-    public static final int REDRIVE_ATTEMPT = 2;
+    public static final int REDRIVE_ATTEMPT = RetrySchedule.FIRST_RETRY;
 
     /**
      * A safety net only: the producer's own {@code delivery.timeout.ms} fails an unacknowledged send
@@ -160,8 +160,7 @@ public final class DeadLetters {
         List<String> failures = new ArrayList<>();
         for (DeadLetter l : page.letters()) {
             Delivery d = l.delivery();
-            Delivery again = new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(),
-                    d.eventType(), REDRIVE_ATTEMPT, d.firstAttemptAt(), now, d.event());
+            Delivery again = d.again(REDRIVE_ATTEMPT, now);
             try {
                 acks.add(producer.send(again.toRetryRecord(topic, l.lastStatus() == null ? 0 : l.lastStatus(),
                         l.lastError())));

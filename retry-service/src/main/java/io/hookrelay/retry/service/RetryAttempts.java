@@ -154,7 +154,7 @@ final class RetryAttempts {
                                                           DeadReason reason, String what) {
         Delivery d = new Delivery(waiting.webhookId(), waiting.subscriptionId(), waiting.operatorId(),
                 waiting.eventId(), waiting.eventType(), Math.max(1, waiting.attempt() - 1), waiting.firstAttemptAt(),
-                waiting.dueAt(), waiting.event());
+                waiting.dueAt(), waiting.event(), waiting.eventPosition());
         int lastStatus = lastStatus(record);
         String lastError = header(record, WireHeaders.LAST_ERROR);
         return untilDurable(() -> writer.deadLetter(d, lastStatus, lastError, reason),

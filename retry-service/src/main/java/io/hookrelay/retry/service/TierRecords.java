@@ -51,7 +51,7 @@ final class TierRecords {
             return d;
         }
         return new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(), d.attempt(),
-                d.firstAttemptAt(), headerDueAt, d.event());
+                d.firstAttemptAt(), headerDueAt, d.event(), d.eventPosition());
     }
 
     /**

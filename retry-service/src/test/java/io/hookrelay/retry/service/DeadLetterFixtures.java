@@ -18,6 +18,7 @@ import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.retry.RetrySchedule;
@@ -89,7 +90,8 @@ final class DeadLetterFixtures {
     static Delivery exhaustedDelivery(String operatorId, String subscriptionId, String eventId, Instant firstAttemptAt) {
         return new Delivery(WebhookIds.of(operatorId, eventId, subscriptionId), subscriptionId,
                 operatorId, eventId, "conversion.ftd", 3, firstAttemptAt.toEpochMilli(),
-                firstAttemptAt.plusSeconds(3).toEpochMilli(), event(operatorId, eventId));
+                firstAttemptAt.plusSeconds(3).toEpochMilli(), event(operatorId, eventId),
+                new EventPosition(Topics.ACCEPTED, 0, 7));
     }
 
     /** Writes {@code d} to {@code webhooks.dlq} dead-lettered at {@code deadAt}, as the retry-service does. */

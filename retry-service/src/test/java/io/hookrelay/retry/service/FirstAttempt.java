@@ -38,7 +38,7 @@ final class FirstAttempt implements AutoCloseable {
 
     /** Attempt 1 of {@code event} to {@code s}; returns its attempt record once Kafka has it. */
     AttemptRecord make(ObjectNode event, Subscription s) throws Exception {
-        Delivery d = Delivery.first(event, s.id(), clock.millis());
+        Delivery d = Delivery.first(event, Fixtures.POSITION, s.id(), clock.millis());
         AttemptResult result = sender.send(d, s).get(30, TimeUnit.SECONDS);
         return writer.write(d, s, result).get(30, TimeUnit.SECONDS);
     }

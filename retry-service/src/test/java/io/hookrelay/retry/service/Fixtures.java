@@ -16,6 +16,7 @@ import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.testing.KafkaTestClient;
@@ -27,6 +28,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class Fixtures {
 
     static final String OPERATOR = "op-retry";
+    /** Where the waiting deliveries' event notionally is: every retry and dead letter must carry it on. */
+    static final EventPosition POSITION = new EventPosition(Topics.ACCEPTED, 2, 1234);
 
     private Fixtures() {
     }
@@ -85,7 +88,7 @@ final class Fixtures {
     static Delivery waiting(Subscription s, String eventId, int attempt, long dueAt) {
         Delivery first = Delivery.first(event(eventId), s.id(), dueAt - 60_000);
         return new Delivery(first.webhookId(), first.subscriptionId(), first.operatorId(), first.eventId(),
-                first.eventType(), attempt, dueAt - 60_000, dueAt, first.event());
+                first.eventType(), attempt, dueAt - 60_000, dueAt, first.event(), POSITION);
     }
 
     /** Puts a waiting delivery on delay topic {@code topic} as the outcome writer would, and waits for the ack. */

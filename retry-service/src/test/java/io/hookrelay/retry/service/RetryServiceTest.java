@@ -110,6 +110,8 @@ class RetryServiceTest {
                 .isGreaterThanOrEqualTo(attempts.get(0).attemptedAt() + 1000);
         assertThat(attempts.get(2).dueAt()).isEqualTo(attempts.get(1).nextDueAt())
                 .isGreaterThanOrEqualTo(attempts.get(1).attemptedAt() + 2000);
+        assertThat(attempts).extracting(AttemptRecord::eventPosition).as("carried through every tier for resend")
+                .containsOnly(Fixtures.POSITION);
         for (AttemptRecord a : attempts) {
             assertThat(a.latenessMs()).as("lateness of attempt %d", a.attempt())
                     .isEqualTo(a.attemptedAt() - a.dueAt()).isGreaterThanOrEqualTo(0);
@@ -245,6 +247,7 @@ class RetryServiceTest {
         assertThat(header(letters.get(disabled.id()), WireHeaders.LAST_STATUS)).isEqualTo("500");
         assertThat(receiver.received("/deleted")).isEmpty();
         assertThat(receiver.received("/disabled")).isEmpty();
+        assertThat(letters.values()).extracting(r -> Delivery.read(r).eventPosition()).containsOnly(Fixtures.POSITION);
     }
 
     @Test

@@ -1,0 +1,203 @@
+package io.hookrelay.dispatcher.status;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hookrelay.delivery.Delivery;
+import io.hookrelay.delivery.EventPosition;
+import io.hookrelay.event.EventFields;
+import io.hookrelay.logging.LogLine;
+import io.hookrelay.retry.RetrySchedule;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends deliveries of the log again (resend, recover): reads each one's event back from
+ * {@code webhooks.accepted} at the position the log kept, and writes the delivery to the first
+ * retry tier as a redrive does: attempt {@value RetrySchedule#FIRST_RETRY}, due at once, with its
+ * {@code webhook-id}, event and first-attempt time unchanged. The retry-service then attempts it
+ * within its subscription's limits and, if it fails, takes it through the rest of the schedule.
+ *
+ * <p>Nothing is written until every event has been read, and the call returns only once Kafka has
+ * acknowledged every write. A delivery whose event cannot be read back is skipped and counted by
+ * reason, never sent with a guessed body. Large recovers run on one background thread, one after
+ * another, so two of them never compete for the producer's buffer.
+ */
+final class Redeliveries implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Redeliveries.class);
+
+    /** Up to this many deliveries a recover writes before answering; more go to the background. */
+    static final int INLINE_LIMIT = 1000;
+    /** A safety net only: the producer's own delivery timeout fails an unacknowledged send first. */
+    private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
+    /** Reads and writes in slices, so a large recover holds a slice of events in memory, not all. */
+    private static final int SLICE = 2000;
+
+    /** Why a delivery was not sent again. Wire contract: the keys of the answers' {@code skipped}. */
+    enum Skip {
+        /** The log has no position for its event (the delivery predates positions). */
+        EVENT_POSITION_UNKNOWN("event_position_unknown"),
+        /** Kafka's retention on {@code webhooks.accepted} has deleted the event. */
+        EVENT_EXPIRED("event_expired"),
+        /** The position holds no event, or another one (the topic was recreated). */
+        EVENT_MISSING("event_missing");
+
+        final String wire;
+
+        Skip(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** What one redelivery did: the deliveries written (acknowledged by Kafka) and those skipped, by reason. */
+    record Outcome(List<DeliveryStatus> queued, Map<Skip, Integer> skipped) {
+
+        Map<String, Integer> skippedView() {
+            Map<String, Integer> m = new LinkedHashMap<>();
+            for (Skip s : Skip.values()) {
+                m.put(s.wire, skipped.getOrDefault(s, 0));
+            }
+            return m;
+        }
+
+        int skippedTotal() {
+            return skipped.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    private final AcceptedEvents events;
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+    private final Clock clock;
+    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "status-recover");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** @param producer a durable producer (acks=all, idempotent), shared with the dispatcher */
+    Redeliveries(AcceptedEvents events, Producer<String, byte[]> producer, RetrySchedule schedule, Clock clock) {
+        this.events = events;
+        this.producer = producer;
+        this.topic = schedule.topicBefore(RetrySchedule.FIRST_RETRY);
+        this.clock = clock;
+    }
+
+    /** The delay topic redeliveries are written to. */
+    String topic() {
+        return topic;
+    }
+
+    /**
+     * Sends {@code targets} again and waits until Kafka has acknowledged every write.
+     *
+     * @throws KafkaUnavailable when events cannot be read or a write is not acknowledged (the others
+     *                          may have been: repeating the call is safe for receivers)
+     */
+    Outcome redeliver(List<DeliveryStatus> targets) {
+        List<DeliveryStatus> queued = new ArrayList<>();
+        Map<Skip, Integer> skipped = new LinkedHashMap<>();
+        for (int from = 0; from < targets.size(); from += SLICE) {
+            slice(targets.subList(from, Math.min(targets.size(), from + SLICE)), queued, skipped);
+        }
+        return new Outcome(queued, skipped);
+    }
+
+    /**
+     * {@link #redeliver} on the background thread, after any earlier one; the outcome is logged.
+     *
+     * @param what names the request in the log lines, e.g. {@code recover of sub_x since ...}
+     */
+    void redeliverLater(String what, List<DeliveryStatus> targets) {
+        background.execute(() -> {
+            try {
+                Outcome o = redeliver(targets);
+                log.info("{}", LogLine.event("redelivery.finished").with("request", what).with("queued", o.queued().size())
+                        .with("skipped", o.skippedView()).with("topic", topic));
+            } catch (RuntimeException e) {
+                log.error("{}", LogLine.event("redelivery.failed").with("request", what).with("deliveries", targets.size())
+                        .with("error", e.getMessage() + "; repeat the request: receivers deduplicate on webhook-id"));
+            }
+        });
+    }
+
+    private void slice(List<DeliveryStatus> targets, List<DeliveryStatus> queued, Map<Skip, Integer> skipped) {
+        List<EventPosition> positions = new ArrayList<>();
+        for (DeliveryStatus d : targets) {
+            if (d.eventPosition() != null) {
+                positions.add(d.eventPosition());
+            }
+        }
+        AcceptedEvents.Found found = events.read(positions);
+        long now = clock.millis();
+        List<DeliveryStatus> sent = new ArrayList<>();
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        String refused = null;
+        for (DeliveryStatus d : targets) {
+            ObjectNode event = d.eventPosition() == null ? null : found.events().get(d.eventPosition());
+            Skip skip = d.eventPosition() == null ? Skip.EVENT_POSITION_UNKNOWN
+                    : found.expired().contains(d.eventPosition()) ? Skip.EVENT_EXPIRED
+                    : event == null || !isEventOf(event, d) ? Skip.EVENT_MISSING : null;
+            if (skip != null) {
+                skipped.merge(skip, 1, Integer::sum);
+                continue;
+            }
+            Delivery again = new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(),
+                    d.eventType(), RetrySchedule.FIRST_RETRY, d.createdAt(), now, event, d.eventPosition());
+            DeliveryStatus.Attempt last = d.attempts().isEmpty() ? null : d.attempts().get(d.attempts().size() - 1);
+            try {
+                acks.add(producer.send(again.toRetryRecord(topic, last == null ? 0 : last.status(),
+                        last == null ? null : last.error())));
+                sent.add(d);
+            } catch (KafkaException e) {
+                // Refused before sending (no metadata, full buffer): the rest would wait as long each.
+                refused = e.getMessage();
+                break;
+            }
+        }
+        String failure = refused;
+        for (int i = 0; i < acks.size(); i++) {
+            try {
+                acks.get(i).get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                queued.add(sent.get(i));
+            } catch (ExecutionException e) {
+                failure = failure == null ? String.valueOf(e.getCause()) : failure;
+            } catch (TimeoutException e) {
+                failure = failure == null ? "no acknowledgement within " + ACK_TIMEOUT.toSeconds() + " s" : failure;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaUnavailable("Interrupted while waiting for Kafka to acknowledge the redeliveries", e);
+            }
+        }
+        if (failure != null) {
+            throw new KafkaUnavailable("Kafka acknowledged " + queued.size() + " redeliveries on " + topic
+                    + " and refused or did not acknowledge the rest (" + failure + ")", null);
+        }
+    }
+
+    /** The event read back is the one the delivery was of: a guard against a recreated topic. */
+    private static boolean isEventOf(ObjectNode event, DeliveryStatus d) {
+        return d.eventId().equals(event.path(EventFields.EVENT_ID).asText(null))
+                && d.operatorId().equals(event.path(EventFields.OPERATOR_ID).asText(null));
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+    }
+}
