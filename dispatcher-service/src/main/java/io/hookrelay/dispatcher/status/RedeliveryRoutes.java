@@ -128,9 +128,9 @@ final class RedeliveryRoutes {
             total = total.add(ResendPart.fromJson(StatusRoutes.readTree(a.body())));
         }
         if (total.found == 0) {
-            throw ApiError.notFound("Deliveries of event " + eventId + (only == null ? "" : " to subscription " + only)
-                    + " (the delivery log has none: the event matched no subscription, was never accepted, or was "
-                    + "first attempted longer ago than WEBHOOKS_STATUS_RETENTION)");
+            throw new ApiError(404, "not_found", "The delivery log has no delivery of event " + eventId
+                    + (only == null ? "" : " to subscription " + only) + ": the event matched no subscription, was "
+                    + "never accepted, or was first attempted longer ago than WEBHOOKS_STATUS_RETENTION", List.of());
         }
         log.info("{}", LogLine.event("event.resent").with("operator_id", operator).with("event_id", eventId)
                 .with("subscription_id", only).with("queued", total.queued.size()).with("skipped", total.skipped));
