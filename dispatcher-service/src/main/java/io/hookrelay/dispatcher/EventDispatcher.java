@@ -190,8 +190,14 @@ final class EventDispatcher {
         long cutoff = System.nanoTime() - WAIT_BEFORE_PARK.toNanos();
         for (Waiting w : waiting.takeWaitingSince(cutoff)) {
             try {
-                propagate(park(w.delivery(), new Refusal(Limit.MAX_IN_FLIGHT, SubscriptionLimiter.IN_FLIGHT_RECHECK)),
-                        w.done());
+                // Asked once more: a slot may have freed since the last try, and a refusal carries
+                // how long the subscription's attempts have been stuck (the recheck backs off with it).
+                Admission admission = limiter.tryAcquire(w.subscription());
+                if (admission instanceof Permit permit) {
+                    propagate(deliver(w.delivery(), w.subscription(), permit), w.done());
+                } else {
+                    propagate(park(w.delivery(), (Refusal) admission), w.done());
+                }
             } catch (RuntimeException e) {
                 // Never let an error end the sweep: a scheduled task that throws is never run again.
                 w.done().completeExceptionally(e);

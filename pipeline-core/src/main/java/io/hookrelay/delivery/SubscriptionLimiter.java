@@ -18,9 +18,15 @@ import io.hookrelay.subscription.Subscription;
  *
  * <p>The rate is a token bucket holding one second's worth of tokens (the burst equals the rate),
  * kept as the time the bucket is full again, in {@code nanoTime} units. A refusal says when to try
- * again: {@link #IN_FLIGHT_RECHECK} for {@code max_in_flight} (how long an attempt takes is not
- * known), and for the rate the time a token is free, spread one token interval apart from the
- * previous refusal, so a backlog comes back at the rate instead of all at once.
+ * again. For the rate: the time a token is free, spread one token interval apart from the previous
+ * refusal, so a backlog comes back at the rate instead of all at once. For {@code max_in_flight}
+ * (how long an attempt takes is not known): {@link #IN_FLIGHT_RECHECK} while attempts keep ending,
+ * and, when none has ended for longer (an endpoint that accepts connections and never answers), as
+ * long as none has, up to {@link #MAX_IN_FLIGHT_RECHECK}. Each parked delivery is a read and a write
+ * of Kafka per check, so a stuck endpoint's backlog checked every second cost the healthy
+ * subscriptions more than the stuck attempts themselves (benchmark S3); backing off with the stall
+ * cuts that, and delays a stuck endpoint's backlog after it recovers by at most the time it was
+ * stuck (and never more than {@link #MAX_IN_FLIGHT_RECHECK}).
  *
  * <p>An entry exists only while a subscription has attempts in flight, a bucket not yet full, or
  * refused deliveries not yet due; idle entries are removed as their last permit is released and by
@@ -28,8 +34,10 @@ import io.hookrelay.subscription.Subscription;
  */
 public final class SubscriptionLimiter {
 
-    /** How long a delivery refused for {@code max_in_flight} waits before it is tried again. */
+    /** How long a delivery refused for {@code max_in_flight} waits at least before it is tried again. */
     public static final Duration IN_FLIGHT_RECHECK = Duration.ofSeconds(1);
+    /** And at most, however long the subscription's attempts have been stuck. */
+    public static final Duration MAX_IN_FLIGHT_RECHECK = Duration.ofSeconds(30);
     static final Duration SWEEP_INTERVAL = Duration.ofSeconds(1);
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
@@ -84,10 +92,13 @@ public final class SubscriptionLimiter {
         long fullAt;
         /** The retry time given to the last delivery refused for the rate (ns): the next one goes after it. */
         long refusedUntil;
+        /** When an attempt last ended, or the entry was made (ns): how long the slots have been stuck. */
+        long lastEndedAt;
 
         Entry(long now) {
             fullAt = now;
             refusedUntil = now;
+            lastEndedAt = now;
         }
 
         boolean idle(long now) {
@@ -128,7 +139,7 @@ public final class SubscriptionLimiter {
 
     private Admission admit(Entry e, Subscription s, long now) {
         if (e.inFlight >= s.maxInFlight()) {
-            return new Refusal(Limit.MAX_IN_FLIGHT, IN_FLIGHT_RECHECK);
+            return new Refusal(Limit.MAX_IN_FLIGHT, inFlightRecheck(now - e.lastEndedAt));
         }
         Integer rate = s.rateLimitPerSecond();
         if (rate != null) {
@@ -151,8 +162,17 @@ public final class SubscriptionLimiter {
         long now = nanoTime.getAsLong();
         entries.computeIfPresent(subscriptionId, (id, e) -> {
             e.inFlight--;
+            e.lastEndedAt = now;
             return e.idle(now) ? null : e;
         });
+    }
+
+    /** The wait before rechecking a full subscription none of whose attempts has ended for {@code stalledNanos}. */
+    static Duration inFlightRecheck(long stalledNanos) {
+        if (stalledNanos <= IN_FLIGHT_RECHECK.toNanos()) {
+            return IN_FLIGHT_RECHECK;
+        }
+        return stalledNanos >= MAX_IN_FLIGHT_RECHECK.toNanos() ? MAX_IN_FLIGHT_RECHECK : Duration.ofNanos(stalledNanos);
     }
 
     /** Removes idle entries, at most once per {@link #SWEEP_INTERVAL} whoever calls. */

@@ -66,6 +66,24 @@ class SubscriptionLimiterTest {
     }
 
     @Test
+    void aFullSubscriptionWhoseAttemptsHaveNotEndedForLongerIsRecheckedAsLongAfterUpToThirtySeconds() {
+        Subscription stuck = limited(1, null);
+        Permit hanging = permit(limiter.tryAcquire(stuck));
+        advance(Duration.ofMillis(500));
+        assertThat(refusal(limiter.tryAcquire(stuck)).retryAfter()).isEqualTo(SubscriptionLimiter.IN_FLIGHT_RECHECK);
+        advance(Duration.ofMillis(3_500));
+        assertThat(refusal(limiter.tryAcquire(stuck)).retryAfter()).isEqualTo(Duration.ofSeconds(4));
+        advance(Duration.ofMinutes(5));
+        assertThat(refusal(limiter.tryAcquire(stuck)).retryAfter()).isEqualTo(SubscriptionLimiter.MAX_IN_FLIGHT_RECHECK);
+
+        // An attempt ends: the subscription is moving again, so the next refusal is back to a second.
+        hanging.release();
+        permit(limiter.tryAcquire(stuck));
+        advance(Duration.ofMillis(200));
+        assertThat(refusal(limiter.tryAcquire(stuck)).retryAfter()).isEqualTo(SubscriptionLimiter.IN_FLIGHT_RECHECK);
+    }
+
+    @Test
     void oneSubscriptionAtItsLimitDoesNotHoldUpAnother() {
         Subscription busy = limited(1, 1);
         Subscription other = limited(1, 1);
