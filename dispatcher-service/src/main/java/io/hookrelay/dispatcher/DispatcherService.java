@@ -94,7 +94,7 @@ public final class DispatcherService implements AutoCloseable {
         // Not a daemon: standalone, this thread is what keeps the process alive.
         this.loopThread = new Thread(loop, clientId + "-loop");
 
-        this.status = StatusService.create(config, clock, catalog, producer);
+        this.status = StatusService.create(config, clock, catalog, producer, metrics.registry);
 
         Map<String, Supplier<Boolean>> health = new LinkedHashMap<>();
         health.put("kafka-consumer", loop::healthy);

@@ -3,6 +3,10 @@ package io.hookrelay.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.testing.PrometheusText;
 import io.hookrelay.testing.WebhookReceiver;
 import io.hookrelay.testing.WebhookReceiver.Received;
 import io.hookrelay.testing.WebhookReceiver.Reply;
@@ -82,6 +87,7 @@ class RedeliveryEndToEndTest {
         // The log shows the resend as a new attempt of the same delivery.
         await().atMost(Duration.ofSeconds(30)).until(() -> deliveries("resend-1").get(0).get("attempt_count").asInt() == 2);
         assertThat(deliveries("resend-1").get(0).get("event_position").get("topic").asText()).isEqualTo("webhooks.accepted");
+        assertThat(metric("hookrelay_redeliveries_total", "request", "resend")).isGreaterThanOrEqualTo(1.0);
     }
 
     @Test
@@ -177,6 +183,12 @@ class RedeliveryEndToEndTest {
 
     private static ObjectNode ftd(String eventId, String brand) {
         return PipelineClient.ftd("acme", eventId).put("brand_id", brand);
+    }
+
+    private static double metric(String name, String... labels) throws Exception {
+        String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + pipeline.dispatcherPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return PrometheusText.parse(text).sum(name, labels);
     }
 
     private static List<JsonNode> deliveries(String eventId) throws Exception {

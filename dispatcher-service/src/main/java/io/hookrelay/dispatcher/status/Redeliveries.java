@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -19,6 +20,8 @@ import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.event.EventFields;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -36,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * acknowledged every write. A delivery whose event cannot be read back is skipped and counted by
  * reason, never sent with a guessed body. Large recovers run on one background thread, one after
  * another, so two of them never compete for the producer's buffer.
+ *
+ * <p>Meters: {@code hookrelay_redeliveries_total{request}} (deliveries written, {@code resend} or
+ * {@code recover}), {@code hookrelay_redeliveries_skipped_total{reason}} and
+ * {@code hookrelay_redelivery_failures_total{request}} (calls that failed on Kafka, background ones
+ * included: the one place a failed background recover shows besides its log line).
  */
 final class Redeliveries implements AutoCloseable {
 
@@ -61,6 +69,15 @@ final class Redeliveries implements AutoCloseable {
 
         Skip(String wire) {
             this.wire = wire;
+        }
+    }
+
+    /** What asked for a redelivery. Wire values: the {@code request} label of the meters. */
+    enum Request {
+        RESEND, RECOVER;
+
+        String wire() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -90,12 +107,44 @@ final class Redeliveries implements AutoCloseable {
         return t;
     });
 
-    /** @param producer a durable producer (acks=all, idempotent), shared with the dispatcher */
-    Redeliveries(AcceptedEvents events, Producer<String, byte[]> producer, RetrySchedule schedule, Clock clock) {
+    private final MeterRegistry meters;
+
+    /**
+     * @param producer a durable producer (acks=all, idempotent), shared with the dispatcher
+     * @param meters   the dispatcher's registry
+     */
+    Redeliveries(AcceptedEvents events, Producer<String, byte[]> producer, RetrySchedule schedule, Clock clock,
+                 MeterRegistry meters) {
         this.events = events;
         this.producer = producer;
         this.topic = schedule.topicBefore(RetrySchedule.FIRST_RETRY);
         this.clock = clock;
+        this.meters = meters;
+        for (Request r : Request.values()) {
+            written(r).increment(0);
+            failures(r).increment(0);
+        }
+        for (Skip s : Skip.values()) {
+            skipped(s).increment(0);
+        }
+    }
+
+    private Counter written(Request r) {
+        return Counter.builder("hookrelay.redeliveries").tag("request", r.wire())
+                .description("Deliveries written to the first retry tier again by a resend or a recover")
+                .register(meters);
+    }
+
+    private Counter skipped(Skip s) {
+        return Counter.builder("hookrelay.redeliveries.skipped").tag("reason", s.wire)
+                .description("Deliveries a resend or recover could not send again, by why")
+                .register(meters);
+    }
+
+    private Counter failures(Request r) {
+        return Counter.builder("hookrelay.redelivery.failures").tag("request", r.wire())
+                .description("Resend or recover calls that failed on Kafka (repeating them is safe)")
+                .register(meters);
     }
 
     /** The delay topic redeliveries are written to. */
@@ -109,11 +158,19 @@ final class Redeliveries implements AutoCloseable {
      * @throws KafkaUnavailable when events cannot be read or a write is not acknowledged (the others
      *                          may have been: repeating the call is safe for receivers)
      */
-    Outcome redeliver(List<DeliveryStatus> targets) {
+    Outcome redeliver(Request request, List<DeliveryStatus> targets) {
         List<DeliveryStatus> queued = new ArrayList<>();
         Map<Skip, Integer> skipped = new LinkedHashMap<>();
-        for (int from = 0; from < targets.size(); from += SLICE) {
-            slice(targets.subList(from, Math.min(targets.size(), from + SLICE)), queued, skipped);
+        try {
+            for (int from = 0; from < targets.size(); from += SLICE) {
+                slice(targets.subList(from, Math.min(targets.size(), from + SLICE)), queued, skipped);
+            }
+        } catch (RuntimeException e) {
+            failures(request).increment();
+            throw e;
+        } finally {
+            written(request).increment(queued.size());
+            skipped.forEach((s, n) -> skipped(s).increment(n));
         }
         return new Outcome(queued, skipped);
     }
@@ -123,10 +180,10 @@ final class Redeliveries implements AutoCloseable {
      *
      * @param what names the request in the log lines, e.g. {@code recover of sub_x since ...}
      */
-    void redeliverLater(String what, List<DeliveryStatus> targets) {
+    void redeliverLater(Request request, String what, List<DeliveryStatus> targets) {
         background.execute(() -> {
             try {
-                Outcome o = redeliver(targets);
+                Outcome o = redeliver(request, targets);
                 log.info("{}", LogLine.event("redelivery.finished").with("request", what).with("queued", o.queued().size())
                         .with("skipped", o.skippedView()).with("topic", topic));
             } catch (RuntimeException e) {

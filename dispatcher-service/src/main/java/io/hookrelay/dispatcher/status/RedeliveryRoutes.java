@@ -179,7 +179,7 @@ final class RedeliveryRoutes {
                 targets.add(d.get());
             }
         }
-        Redeliveries.Outcome o = redeliveries.redeliver(targets);
+        Redeliveries.Outcome o = redeliveries.redeliver(Redeliveries.Request.RESEND, targets);
         o.skipped().forEach((k, v) -> skipped.merge(k.wire, v, Integer::sum));
         List<Map<String, String>> queued = o.queued().stream()
                 .map(d -> Map.of("subscription_id", d.subscriptionId(), "webhook_id", d.webhookId())).toList();
@@ -279,12 +279,12 @@ final class RedeliveryRoutes {
         body.put("since", w.since);
         body.put("until", w.until);
         if (targets.size() > Redeliveries.INLINE_LIMIT) {
-            redeliveries.redeliverLater(what, targets);
+            redeliveries.redeliverLater(Redeliveries.Request.RECOVER, what, targets);
             body.put("queued", targets.size());
             body.put("background", true);
             body.put("skipped", null);
         } else {
-            Redeliveries.Outcome out = redeliveries.redeliver(targets);
+            Redeliveries.Outcome out = redeliveries.redeliver(Redeliveries.Request.RECOVER, targets);
             body.put("queued", out.queued().size());
             body.put("background", false);
             body.put("skipped", out.skippedView());

@@ -7,6 +7,7 @@ import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.javalin.config.RoutesConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -33,7 +34,7 @@ public final class StatusService implements AutoCloseable {
     private boolean closed;
 
     private StatusService(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
-                          Producer<String, byte[]> producer) {
+                          Producer<String, byte[]> producer, MeterRegistry meters) {
         this.config = config;
         this.settings = StatusSettings.from(config);
         this.clock = clock;
@@ -43,17 +44,18 @@ public final class StatusService implements AutoCloseable {
         StatusForwarder forwarder = new StatusForwarder();
         this.routes = new StatusRoutes(keys, catalog, queries, forwarder, new EndpointGuard(settings, clock), clock);
         this.redeliveries = new Redeliveries(new AcceptedEvents(config.bootstrapServers(), READ_STALL_TIMEOUT),
-                producer, config.get(PipelineConfig.RETRY_SCHEDULE), clock);
+                producer, config.get(PipelineConfig.RETRY_SCHEDULE), clock, meters);
         this.redeliveryRoutes = new RedeliveryRoutes(keys, catalog, queries, forwarder, routes, redeliveries);
     }
 
     /**
      * @param catalog  this instance's subscription view: for scoping queries and for the disable rule
      * @param producer a durable producer (acks=all, idempotent) for the deliveries resend and recover write
+     * @param meters   where resend and recover count what they did
      */
     public static StatusService create(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
-                                       Producer<String, byte[]> producer) {
-        return new StatusService(config, clock, catalog, producer);
+                                       Producer<String, byte[]> producer, MeterRegistry meters) {
+        return new StatusService(config, clock, catalog, producer, meters);
     }
 
     /** Adds the status, resend and recover routes; they answer 503 until {@link #start} and while stores restore. */

@@ -334,7 +334,7 @@ class DeliveryLogTest {
         try (SubscriptionCatalog loaded = new SubscriptionCatalog(kafka.bootstrapServers(), "test-503").start()) {
             assertThat(loaded.awaitCaughtUp(WAIT)).isTrue();
             await().atMost(WAIT).until(() -> loaded.get(s.id()).isPresent());
-            StatusService notStarted = StatusService.create(config, Clock.systemUTC(), loaded, null);
+            StatusService notStarted = StatusService.create(config, Clock.systemUTC(), loaded, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             Javalin http = HttpApi.start("status-test", 0, Map.of(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     notStarted::mount);
             try {

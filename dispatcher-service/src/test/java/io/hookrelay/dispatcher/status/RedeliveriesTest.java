@@ -23,6 +23,7 @@ import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.signing.WebhookIds;
 import io.hookrelay.testing.KafkaTestClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -51,6 +52,7 @@ class RedeliveriesTest {
     private static KafkaTestClient client;
     private static KafkaProducer<String, byte[]> producer;
     private static Redeliveries redeliveries;
+    private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
 
     @BeforeAll
     static void start() {
@@ -59,7 +61,7 @@ class RedeliveriesTest {
         client = new KafkaTestClient(kafka.bootstrapServers());
         producer = KafkaClients.durableProducer(kafka.bootstrapServers(), "test-redeliveries", 30_000);
         redeliveries = new Redeliveries(new AcceptedEvents(kafka.bootstrapServers(), Duration.ofSeconds(15)), producer,
-                SCHEDULE, Clock.fixed(NOW, ZoneOffset.UTC));
+                SCHEDULE, Clock.fixed(NOW, ZoneOffset.UTC), METERS);
     }
 
     @AfterAll
@@ -75,10 +77,11 @@ class RedeliveriesTest {
         EventPosition at = accept(event("ev-1"), 0);
         DeliveryStatus d = delivery("ev-1", "sub_a", at, 1_700_000_000_000L);
 
-        Redeliveries.Outcome o = redeliveries.redeliver(List.of(d));
+        Redeliveries.Outcome o = redeliveries.redeliver(Redeliveries.Request.RESEND, List.of(d));
 
         assertThat(o.queued()).containsExactly(d);
         assertThat(o.skippedTotal()).isZero();
+        assertThat(METERS.get("hookrelay.redeliveries").tag("request", "resend").counter().count()).isEqualTo(1.0);
         ConsumerRecord<String, byte[]> r = onTier(d.webhookId());
         Delivery written = Delivery.read(r);
         assertThat(written.webhookId()).isEqualTo(WebhookIds.of(OPERATOR, "ev-1", "sub_a"));
@@ -110,11 +113,17 @@ class RedeliveriesTest {
                 new EventPosition(Topics.ACCEPTED, 1, other.offset() + 1000), 1L);
         DeliveryStatus fine = delivery("ev-kept", "sub_b", kept, 1L);
 
-        Redeliveries.Outcome o = redeliveries.redeliver(List.of(expired, unknown, wrongEvent, pastTheEnd, fine));
+        Redeliveries.Outcome o = redeliveries.redeliver(Redeliveries.Request.RECOVER,
+                List.of(expired, unknown, wrongEvent, pastTheEnd, fine));
 
         assertThat(o.queued()).containsExactly(fine);
         assertThat(o.skippedView()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "event_expired", 1, "event_position_unknown", 1, "event_missing", 2));
+        // Counted for alerting too, by reason (the meters are cumulative over this class's tests).
+        assertThat(METERS.get("hookrelay.redeliveries.skipped").tag("reason", "event_missing").counter().count())
+                .isGreaterThanOrEqualTo(2.0);
+        assertThat(METERS.get("hookrelay.redeliveries.skipped").tag("reason", "event_expired").counter().count())
+                .isGreaterThanOrEqualTo(1.0);
         assertThat(onTier(fine.webhookId())).isNotNull();
         List<ConsumerRecord<String, byte[]>> all = client.readUntil(TIER, l -> l.stream()
                 .anyMatch(r -> r.key().equals("sub_b")), Duration.ofSeconds(30));
@@ -129,7 +138,7 @@ class RedeliveriesTest {
         DeliveryStatus first = delivery("bg-1", "sub_c", a, 1L);
         DeliveryStatus second = delivery("bg-2", "sub_c", b, 1L);
 
-        redeliveries.redeliverLater("test", List.of(first, second));
+        redeliveries.redeliverLater(Redeliveries.Request.RECOVER, "test", List.of(first, second));
 
         assertThat(onTier(first.webhookId())).isNotNull();
         assertThat(onTier(second.webhookId())).isNotNull();
