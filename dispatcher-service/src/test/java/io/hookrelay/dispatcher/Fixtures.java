@@ -97,8 +97,9 @@ final class Fixtures {
 
     static Subscription subscription(String operatorId, String url, List<String> eventTypes, Subscription.Filter filter) {
         Instant created = Instant.parse("2026-11-01T00:00:00Z");
-        return new Subscription(Secrets.newSubscriptionId(), operatorId, url, eventTypes, filter, "test", true, null,
-                Secrets.newSecret(), created, created);
+        return Subscription.builder(Secrets.newSubscriptionId(), operatorId, url).eventTypes(eventTypes).filter(filter)
+                .description("test").enabled(true).secret(Secrets.newSecret()).createdAt(created).updatedAt(created)
+                .build();
     }
 
     /** Writes a subscription change straight to the compacted topic, as the ingest API would; null deletes. */

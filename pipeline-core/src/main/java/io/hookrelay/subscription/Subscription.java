@@ -124,41 +124,23 @@ public record Subscription(
         where = where == PayloadFilter.NONE ? null : where;
     }
 
-    /** A subscription with the default limits: {@value #DEFAULT_MAX_IN_FLIGHT} in flight, no rate limit. */
-    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
-                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
-                        Instant updatedAt) {
-        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
-                updatedAt, DEFAULT_MAX_IN_FLIGHT, null);
+    /**
+     * A builder of a subscription to {@code url} for the operator's events. Unset components are what a
+     * record without them reads as: disabled, no event types, no filter, {@value #DEFAULT_MAX_IN_FLIGHT} in
+     * flight, no rate limit, no secrets, no payload controls, JSON mode; {@code null} everywhere else.
+     */
+    public static Builder builder(String id, String operatorId, String url) {
+        return new Builder(id, operatorId, url);
     }
 
-    /** A subscription that is not in a secret rotation. */
-    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
-                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
-                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond) {
-        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
-                updatedAt, maxInFlight, rateLimitPerSecond, null, null);
-    }
-
-    /** A subscription without payload control: no {@code where}, every field, {@code player_ref} as sent. */
-    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
-                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
-                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond, String previousSecret,
-                        Instant previousSecretExpiresAt) {
-        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
-                updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, null, null, null,
-                null);
-    }
-
-    /** A JSON-mode subscription: the contract's {@code {"type", "timestamp", "data"}} body, no postback. */
-    public Subscription(String id, String operatorId, String url, List<String> eventTypes, Filter filter,
-                        String description, boolean enabled, String disabledReason, String secret, Instant createdAt,
-                        Instant updatedAt, int maxInFlight, Integer rateLimitPerSecond, String previousSecret,
-                        Instant previousSecretExpiresAt, PayloadFilter where, List<String> fields, String playerRef,
-                        String playerRefKey) {
-        this(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret, createdAt,
-                updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, where, fields,
-                playerRef, playerRefKey, null, null, null, null, null, null, null);
+    /** A builder holding every component of this subscription, to make a copy that differs in a few. */
+    public Builder toBuilder() {
+        return new Builder(id, operatorId, url).eventTypes(eventTypes).filter(filter).description(description)
+                .enabled(enabled).disabledReason(disabledReason).secret(secret).createdAt(createdAt)
+                .updatedAt(updatedAt).limits(maxInFlight, rateLimitPerSecond)
+                .previousSecret(previousSecret, previousSecretExpiresAt).where(where).fields(fields)
+                .playerRef(playerRef, playerRefKey).mode(mode).urlTemplate(urlTemplate).method(method)
+                .dialect(dialect).bodyTemplate(bodyTemplate).bodyEncoding(bodyEncoding).valueMap(valueMap);
     }
 
     /** Whether deliveries go out as a rendered postback rather than the contract's JSON body. */
@@ -240,18 +222,12 @@ public record Subscription(
     }
 
     public Subscription withEnabled(boolean enabled, String disabledReason, Instant now) {
-        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled,
-                enabled ? null : disabledReason, secret, createdAt, now, maxInFlight, rateLimitPerSecond,
-                previousSecret, previousSecretExpiresAt, where, fields, playerRef, playerRefKey, mode, urlTemplate, method,
-                dialect, bodyTemplate, bodyEncoding, valueMap);
+        return toBuilder().enabled(enabled).disabledReason(enabled ? null : disabledReason).updatedAt(now).build();
     }
 
     /** The same subscription with other delivery limits; {@code rateLimitPerSecond} null for none. */
     public Subscription withLimits(int maxInFlight, Integer rateLimitPerSecond) {
-        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason, secret,
-                createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt, where,
-                fields, playerRef, playerRefKey, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding,
-                valueMap);
+        return toBuilder().limits(maxInFlight, rateLimitPerSecond).build();
     }
 
     /**
@@ -260,9 +236,7 @@ public record Subscription(
      * two secrets ever sign.
      */
     public Subscription withRotatedSecret(String newSecret, Duration grace, Instant now) {
-        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                newSecret, createdAt, now, maxInFlight, rateLimitPerSecond, secret, now.plus(grace), where, fields,
-                playerRef, playerRefKey, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+        return toBuilder().secret(newSecret).previousSecret(secret, now.plus(grace)).updatedAt(now).build();
     }
 
     /**
@@ -271,18 +245,174 @@ public record Subscription(
      */
     @JsonIgnore
     public Subscription withoutSecret() {
-        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                null, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, null, previousSecretExpiresAt, where,
-                fields, playerRef, null, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+        return toBuilder().secret(null).previousSecret(null, previousSecretExpiresAt).playerRef(playerRef, null)
+                .build();
     }
 
     /** The same subscription without its {@code player_ref} hash key: the create answer, which shows the secret. */
     @JsonIgnore
     public Subscription withoutPlayerRefKey() {
-        return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
-                secret, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret, previousSecretExpiresAt,
-                where, fields, playerRef, null, mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding,
-                valueMap);
+        return toBuilder().playerRef(playerRef, null).build();
+    }
+
+    /**
+     * Collects a subscription's components; {@link #build} hands them to the canonical constructor, which
+     * alone checks them. Setters take the components' meanings, see {@link Subscription}.
+     */
+    public static final class Builder {
+        private final String id;
+        private final String operatorId;
+        private final String url;
+        private List<String> eventTypes;
+        private Filter filter;
+        private String description;
+        private boolean enabled;
+        private String disabledReason;
+        private String secret;
+        private Instant createdAt;
+        private Instant updatedAt;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private Integer rateLimitPerSecond;
+        private String previousSecret;
+        private Instant previousSecretExpiresAt;
+        private PayloadFilter where;
+        private List<String> fields;
+        private String playerRef;
+        private String playerRefKey;
+        private String mode;
+        private String urlTemplate;
+        private String method;
+        private String dialect;
+        private String bodyTemplate;
+        private String bodyEncoding;
+        private Map<String, Map<String, String>> valueMap;
+
+        private Builder(String id, String operatorId, String url) {
+            this.id = id;
+            this.operatorId = operatorId;
+            this.url = url;
+        }
+
+        public Builder eventTypes(List<String> eventTypes) {
+            this.eventTypes = eventTypes;
+            return this;
+        }
+
+        public Builder eventTypes(String... eventTypes) {
+            return eventTypes(List.of(eventTypes));
+        }
+
+        public Builder filter(Filter filter) {
+            this.filter = filter;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Builder enabled(boolean enabled) {
+            this.enabled = enabled;
+            return this;
+        }
+
+        public Builder disabledReason(String disabledReason) {
+            this.disabledReason = disabledReason;
+            return this;
+        }
+
+        public Builder secret(String secret) {
+            this.secret = secret;
+            return this;
+        }
+
+        public Builder createdAt(Instant createdAt) {
+            this.createdAt = createdAt;
+            return this;
+        }
+
+        public Builder updatedAt(Instant updatedAt) {
+            this.updatedAt = updatedAt;
+            return this;
+        }
+
+        /** Both delivery limits; {@code rateLimitPerSecond} null for none. */
+        public Builder limits(int maxInFlight, Integer rateLimitPerSecond) {
+            this.maxInFlight = maxInFlight;
+            this.rateLimitPerSecond = rateLimitPerSecond;
+            return this;
+        }
+
+        /** The secret a rotation replaced and when it stops signing; both null outside a rotation. */
+        public Builder previousSecret(String previousSecret, Instant expiresAt) {
+            this.previousSecret = previousSecret;
+            this.previousSecretExpiresAt = expiresAt;
+            return this;
+        }
+
+        public Builder where(PayloadFilter where) {
+            this.where = where;
+            return this;
+        }
+
+        public Builder fields(List<String> fields) {
+            this.fields = fields;
+            return this;
+        }
+
+        /**
+         * How {@code player_ref} goes out ({@link Subscription#PLAYER_REF_PLAIN},
+         * {@link Subscription#PLAYER_REF_HASHED} or null) and the base64 key that hashes it.
+         */
+        public Builder playerRef(String mode, String key) {
+            this.playerRef = mode;
+            this.playerRefKey = key;
+            return this;
+        }
+
+        public Builder mode(String mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        public Builder urlTemplate(String urlTemplate) {
+            this.urlTemplate = urlTemplate;
+            return this;
+        }
+
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder dialect(String dialect) {
+            this.dialect = dialect;
+            return this;
+        }
+
+        public Builder bodyTemplate(String bodyTemplate) {
+            this.bodyTemplate = bodyTemplate;
+            return this;
+        }
+
+        public Builder bodyEncoding(String bodyEncoding) {
+            this.bodyEncoding = bodyEncoding;
+            return this;
+        }
+
+        public Builder valueMap(Map<String, Map<String, String>> valueMap) {
+            this.valueMap = valueMap;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException as the canonical constructor does, for a value out of range */
+        public Subscription build() {
+            return new Subscription(id, operatorId, url, eventTypes, filter, description, enabled, disabledReason,
+                    secret, createdAt, updatedAt, maxInFlight, rateLimitPerSecond, previousSecret,
+                    previousSecretExpiresAt, where, fields, playerRef, playerRefKey, mode, urlTemplate, method, dialect,
+                    bodyTemplate, bodyEncoding, valueMap);
+        }
     }
 
     @Override

@@ -31,16 +31,15 @@ final class Fixtures {
     }
 
     static Subscription subscription(String operatorId, String url) {
-        return new Subscription(Secrets.newSubscriptionId(), operatorId, url, List.of("*"), null, "test", true, null,
-                Secrets.newSecret(), Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:00:00Z"));
+        Instant created = Instant.parse("2026-11-01T00:00:00Z");
+        return Subscription.builder(Secrets.newSubscriptionId(), operatorId, url).eventTypes("*").description("test")
+                .enabled(true).secret(Secrets.newSecret()).createdAt(created).updatedAt(created).build();
     }
 
     /** A subscription receiving only {@code fields} (null: all), {@code player_ref} sent as {@code playerRef} says. */
     static Subscription shaping(String operatorId, String url, List<String> fields, String playerRef) {
-        Subscription s = subscription(operatorId, url);
-        return new Subscription(s.id(), operatorId, url, s.eventTypes(), s.filter(), s.description(), true, null,
-                s.secret(), s.createdAt(), s.updatedAt(), s.maxInFlight(), null, null, null, null, fields, playerRef,
-                Secrets.newPlayerRefKey());
+        return subscription(operatorId, url).toBuilder().fields(fields).playerRef(playerRef, Secrets.newPlayerRefKey())
+                .build();
     }
 
     static Delivery delivery(Subscription s, String eventId) {

@@ -46,9 +46,11 @@ class PostbackSenderTest {
     private static Subscription postback(String urlTemplate, String method, String dialect, String bodyTemplate,
                                          String bodyEncoding, Map<String, Map<String, String>> valueMap) {
         Subscription s = Fixtures.subscription("demo", receiver.url("/unused"));
-        return new Subscription(s.id(), "demo", null, s.eventTypes(), s.filter(), s.description(), true, null,
-                s.secret(), s.createdAt(), s.updatedAt(), s.maxInFlight(), null, null, null, null, null, null, null,
-                Subscription.MODE_POSTBACK, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+        return Subscription.builder(s.id(), "demo", null).eventTypes(s.eventTypes()).filter(s.filter())
+                .description(s.description()).enabled(true).secret(s.secret()).createdAt(s.createdAt())
+                .updatedAt(s.updatedAt()).limits(s.maxInFlight(), null).mode(Subscription.MODE_POSTBACK)
+                .urlTemplate(urlTemplate).method(method).dialect(dialect).bodyTemplate(bodyTemplate)
+                .bodyEncoding(bodyEncoding).valueMap(valueMap).build();
     }
 
     private static Delivery delivery(Subscription s, String eventId) {

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
@@ -35,8 +34,8 @@ class SubscriptionCatalogTest {
     }
 
     static Subscription sub(String id, String operator) {
-        return new Subscription(id, operator, "https://example.com/" + id, List.of("*"), null, null, true, null,
-                Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH);
+        return Subscription.builder(id, operator, "https://example.com/" + id).eventTypes("*").enabled(true)
+                .secret(Secrets.newSecret()).createdAt(Instant.EPOCH).updatedAt(Instant.EPOCH).build();
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
@@ -21,6 +23,77 @@ class SubscriptionJsonTest {
 
     private static Subscription read(String json) throws IOException {
         return Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8), Subscription.class);
+    }
+
+    /** An enabled subscription to every event type with a fresh secret and the default limits. */
+    private static Subscription subscription() {
+        return Subscription.builder("sub_1", "acme", "https://example.com/hook").eventTypes("*").enabled(true)
+                .secret(Secrets.newSecret()).createdAt(Instant.EPOCH).updatedAt(Instant.EPOCH).build();
+    }
+
+    @Test
+    void aSubscriptionWithEveryFeatureSetRoundTripsUnchanged() throws IOException {
+        Instant created = Instant.parse("2026-11-01T00:00:00Z");
+        Subscription s = Subscription.builder("sub_all", "acme", "https://tracker.example:8443")
+                .eventTypes("conversion.*", "commission.cpa")
+                .filter(new Subscription.Filter(List.of("b1"), List.of("a1", "a2")))
+                .description("every feature")
+                .enabled(false)
+                .disabledReason("paused")
+                .secret(Secrets.newSecret())
+                .createdAt(created)
+                .updatedAt(created.plusSeconds(60))
+                .limits(25, 50)
+                .previousSecret(Secrets.newSecret(), created.plus(Duration.ofHours(24)))
+                .where(PayloadFilter.parse(Json.MAPPER.readTree("{\"country\": {\"in\": [\"BR\", \"MX\"]}}")))
+                .fields(List.of("amount", "tracking.click_id"))
+                .playerRef(Subscription.PLAYER_REF_HASHED, Secrets.newPlayerRefKey())
+                .mode(Subscription.MODE_POSTBACK)
+                .urlTemplate("https://tracker.example:8443/pb?cid={tracking.click_id}&s={status}")
+                .method(Subscription.METHOD_POST)
+                .dialect("braces")
+                .bodyTemplate("amount={amount}")
+                .bodyEncoding(Subscription.BODY_FORM)
+                .valueMap(Map.of("status", Map.of("approved", "1")))
+                .build();
+
+        JsonNode json = Json.tree(Json.bytes(s));
+        List<String> names = new ArrayList<>();
+        json.fieldNames().forEachRemaining(names::add);
+        // Wire contract: every component is written under its own name, and nothing else is.
+        assertThat(names).containsExactlyInAnyOrder("id", "operator_id", "url", "event_types", "filter", "description",
+                "enabled", "disabled_reason", "secret", "created_at", "updated_at", "max_in_flight",
+                "rate_limit_per_second", "previous_secret", "previous_secret_expires_at", "where", "fields",
+                "player_ref", "player_ref_key", "mode", "url_template", "method", "dialect", "body_template",
+                "body_encoding", "value_map");
+        Subscription back = read(Json.string(s));
+        assertThat(back).isEqualTo(s);
+        assertThat(back.toBuilder().build()).isEqualTo(s);
+        assertThat(Json.string(back)).isEqualTo(Json.string(s));
+    }
+
+    @Test
+    void aBuiltSubscriptionWithNothingSetEqualsARecordWithOnlyItsIdOperatorAndUrl() throws IOException {
+        Subscription read = read("""
+                {"id": "sub_min", "operator_id": "acme", "url": "https://example.com/hook"}""");
+
+        Subscription built = Subscription.builder("sub_min", "acme", "https://example.com/hook").build();
+
+        assertThat(built).isEqualTo(read);
+        assertThat(Json.string(built)).isEqualTo(Json.string(read));
+        assertThat(built.maxInFlight()).isEqualTo(Subscription.DEFAULT_MAX_IN_FLIGHT);
+        assertThat(built.rateLimitPerSecond()).isNull();
+        assertThat(built.isPostback()).isFalse();
+        assertThat(built.mode()).isNull();
+        assertThat(built.enabled()).isFalse();
+        assertThat(built.eventTypes()).isEmpty();
+        assertThat(built.filter()).isEqualTo(Subscription.Filter.NONE);
+        assertThat(built.secret()).isNull();
+        assertThat(built.previousSecret()).isNull();
+        assertThat(built.where()).isNull();
+        assertThat(built.fields()).isNull();
+        assertThat(built.playerRef()).isNull();
+        assertThat(built.hashesPlayerRef()).isFalse();
     }
 
     @Test
@@ -42,8 +115,8 @@ class SubscriptionJsonTest {
         Instant rotatedAt = Instant.parse("2026-11-27T10:00:00Z");
         String oldSecret = Secrets.newSecret();
         String newSecret = Secrets.newSecret();
-        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
-                null, oldSecret, Instant.EPOCH, Instant.EPOCH, 3, 7)
+        Subscription s = Subscription.builder("sub_1", "acme", "https://example.com/hook").eventTypes("*")
+                .enabled(true).secret(oldSecret).createdAt(Instant.EPOCH).updatedAt(Instant.EPOCH).limits(3, 7).build()
                 .withRotatedSecret(newSecret, Duration.ofHours(24), rotatedAt);
 
         assertThat(s.secret()).isEqualTo(newSecret);
@@ -63,8 +136,7 @@ class SubscriptionJsonTest {
 
     @Test
     void listAndGetFormsShowNeitherSecret() {
-        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
-                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH)
+        Subscription s = subscription()
                 .withRotatedSecret(Secrets.newSecret(), Duration.ofHours(1), Instant.EPOCH);
 
         String shown = Json.string(s.withoutSecret());
@@ -76,15 +148,14 @@ class SubscriptionJsonTest {
 
     @Test
     void writesTheEffectiveLimitsAndReadsThemBack() throws IOException {
-        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
-                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH, 2, 5);
+        Subscription s = subscription().toBuilder().limits(2, 5).build();
         JsonNode json = Json.tree(Json.bytes(s));
         assertThat(json.get("max_in_flight").asInt()).isEqualTo(2);
         assertThat(json.get("rate_limit_per_second").asInt()).isEqualTo(5);
         assertThat(read(Json.string(s))).isEqualTo(s);
 
-        Subscription defaults = new Subscription("sub_2", "acme", "https://example.com/hook", List.of("*"), null, null,
-                true, null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH);
+        Subscription defaults = Subscription.builder("sub_2", "acme", "https://example.com/hook").eventTypes("*")
+                .enabled(true).secret(Secrets.newSecret()).createdAt(Instant.EPOCH).updatedAt(Instant.EPOCH).build();
         JsonNode shown = Json.tree(Json.bytes(defaults.withoutSecret()));
         assertThat(shown.get("max_in_flight").asInt()).isEqualTo(10);
         // Shown as null rather than left out, so a reader sees there is no rate limit.
@@ -94,8 +165,7 @@ class SubscriptionJsonTest {
 
     @Test
     void copiesKeepTheLimits() {
-        Subscription s = new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true,
-                null, Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH, 3, 7);
+        Subscription s = subscription().toBuilder().limits(3, 7).build();
         for (Subscription copy : List.of(s.withoutSecret(), s.withEnabled(false, "paused", Instant.EPOCH))) {
             assertThat(copy.maxInFlight()).isEqualTo(3);
             assertThat(copy.rateLimitPerSecond()).isEqualTo(7);
@@ -112,8 +182,7 @@ class SubscriptionJsonTest {
     void payloadControlsRoundTripWithTheWhereAsWritten() throws IOException {
         String where = "{\"country\":{\"in\":[\"BR\",\"MX\"]},\"is_test\":{\"eq\":false},\"amount\":{\"gte\":\"100\"}}";
         Subscription s = SubscriptionMatchingTest.withPayloadControl(
-                new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true, null,
-                        Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH),
+                subscription(),
                 where, List.of("amount", "tracking.click_id"), Subscription.PLAYER_REF_HASHED);
 
         JsonNode json = Json.tree(Json.bytes(s));
@@ -147,8 +216,7 @@ class SubscriptionJsonTest {
     @Test
     void listAndGetFormsHideThePlayerRefKeyAndCopiesKeepThePayloadControls() throws IOException {
         Subscription s = SubscriptionMatchingTest.withPayloadControl(
-                new Subscription("sub_1", "acme", "https://example.com/hook", List.of("*"), null, null, true, null,
-                        Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH),
+                subscription(),
                 "{\"amount\": {\"gt\": \"5\"}}", List.of("amount"), Subscription.PLAYER_REF_HASHED);
 
         for (Subscription shown : List.of(s.withoutSecret(), s.withoutPlayerRefKey())) {

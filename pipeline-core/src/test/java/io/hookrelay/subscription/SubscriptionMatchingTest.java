@@ -12,18 +12,15 @@ import org.junit.jupiter.api.Test;
 class SubscriptionMatchingTest {
 
     private static Subscription sub(List<String> types, Subscription.Filter filter) {
-        return new Subscription("sub_1", "acme", "https://example.com/hook", types, filter, null, true, null,
-                Secrets.newSecret(), Instant.EPOCH, Instant.EPOCH);
+        return Subscription.builder("sub_1", "acme", "https://example.com/hook").eventTypes(types).filter(filter)
+                .enabled(true).secret(Secrets.newSecret()).createdAt(Instant.EPOCH).updatedAt(Instant.EPOCH).build();
     }
 
     /** {@code s} with a {@code where} (JSON text, or null), {@code fields} and {@code player_ref}. */
     static Subscription withPayloadControl(Subscription s, String where, List<String> fields, String playerRef)
             throws java.io.IOException {
-        return new Subscription(s.id(), s.operatorId(), s.url(), s.eventTypes(), s.filter(), s.description(),
-                s.enabled(), s.disabledReason(), s.secret(), s.createdAt(), s.updatedAt(), s.maxInFlight(),
-                s.rateLimitPerSecond(), s.previousSecret(), s.previousSecretExpiresAt(),
-                where == null ? null : PayloadFilter.parse(Json.MAPPER.readTree(where)), fields, playerRef,
-                Secrets.newPlayerRefKey());
+        return s.toBuilder().where(where == null ? null : PayloadFilter.parse(Json.MAPPER.readTree(where)))
+                .fields(fields).playerRef(playerRef, Secrets.newPlayerRefKey()).build();
     }
 
     private static ObjectNode event(String operator, String type, String brand, String affiliate) {

@@ -75,8 +75,9 @@ final class StatusFixtures {
 
     private static Subscription subscription(String operatorId, String url, Subscription.Filter filter) {
         Instant now = Instant.now();
-        return new Subscription(Secrets.newSubscriptionId(), operatorId, url, List.of("*"), filter,
-                "status test", true, null, Secrets.newSecret(), now, now);
+        return Subscription.builder(Secrets.newSubscriptionId(), operatorId, url).eventTypes("*").filter(filter)
+                .description("status test").enabled(true).secret(Secrets.newSecret()).createdAt(now).updatedAt(now)
+                .build();
     }
 
     /** Writes a subscription change straight to the compacted topic, as the ingest API would. */

@@ -99,12 +99,15 @@ final class SubscriptionBody {
         b.throwIfInvalid();
         Subscription.Filter filter = b.filter == null ? Subscription.Filter.NONE : b.filter;
         boolean enabled = b.enabled == null || b.enabled;
-        return new Subscription(id, operator, b.url, b.eventTypes, filter, b.description, enabled,
-                enabled ? null : DISABLED_BY_API, secret, now, now,
-                b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit, null, null,
-                b.where, b.fields, b.playerRef, Secrets.newPlayerRefKey(), mode, b.postbackText.get(URL_TEMPLATE),
-                b.postbackText.get(METHOD), b.postbackText.get(DIALECT), b.postbackText.get(BODY_TEMPLATE),
-                b.postbackText.get(BODY_ENCODING), b.valueMap);
+        return Subscription.builder(id, operator, b.url).eventTypes(b.eventTypes).filter(filter)
+                .description(b.description).enabled(enabled).disabledReason(enabled ? null : DISABLED_BY_API)
+                .secret(secret).createdAt(now).updatedAt(now)
+                .limits(b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight, b.rateLimit)
+                .where(b.where).fields(b.fields).playerRef(b.playerRef, Secrets.newPlayerRefKey())
+                .mode(mode).urlTemplate(b.postbackText.get(URL_TEMPLATE)).method(b.postbackText.get(METHOD))
+                .dialect(b.postbackText.get(DIALECT)).bodyTemplate(b.postbackText.get(BODY_TEMPLATE))
+                .bodyEncoding(b.postbackText.get(BODY_ENCODING)).valueMap(b.valueMap)
+                .build();
     }
 
     /** {@code current} with the fields of a patch body applied. */
@@ -131,23 +134,25 @@ final class SubscriptionBody {
             // Keep the dispatcher's reason (gone, failing) when the subscription was already disabled.
             disabledReason = !current.enabled() && current.disabledReason() != null ? current.disabledReason() : DISABLED_BY_API;
         }
-        return new Subscription(current.id(), current.operatorId(),
-                url,
-                b.eventTypes != null ? b.eventTypes : current.eventTypes(),
-                body.has(FILTER) ? (b.filter == null ? Subscription.Filter.NONE : b.filter) : current.filter(),
-                body.has(DESCRIPTION) ? b.description : current.description(),
-                enabled, disabledReason, current.secret(), current.createdAt(), now,
-                body.has(MAX_IN_FLIGHT)
-                        ? (b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight)
-                        : current.maxInFlight(),
-                body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond(),
-                current.previousSecret(), current.previousSecretExpiresAt(),
-                body.has(WHERE) ? b.where : current.where(),
-                body.has(FIELDS) ? b.fields : current.fields(),
-                body.has(PLAYER_REF) ? b.playerRef : current.playerRef(),
-                // Subscriptions made before player_ref existed have no key yet.
-                current.playerRefKey() != null ? current.playerRefKey() : Secrets.newPlayerRefKey(),
-                mode, urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
+        return Subscription.builder(current.id(), current.operatorId(), url)
+                .eventTypes(b.eventTypes != null ? b.eventTypes : current.eventTypes())
+                .filter(body.has(FILTER) ? (b.filter == null ? Subscription.Filter.NONE : b.filter) : current.filter())
+                .description(body.has(DESCRIPTION) ? b.description : current.description())
+                .enabled(enabled).disabledReason(disabledReason)
+                .secret(current.secret()).createdAt(current.createdAt()).updatedAt(now)
+                .limits(body.has(MAX_IN_FLIGHT)
+                                ? (b.maxInFlight == null ? Subscription.DEFAULT_MAX_IN_FLIGHT : b.maxInFlight)
+                                : current.maxInFlight(),
+                        body.has(RATE_LIMIT) ? b.rateLimit : current.rateLimitPerSecond())
+                .previousSecret(current.previousSecret(), current.previousSecretExpiresAt())
+                .where(body.has(WHERE) ? b.where : current.where())
+                .fields(body.has(FIELDS) ? b.fields : current.fields())
+                .playerRef(body.has(PLAYER_REF) ? b.playerRef : current.playerRef(),
+                        // Subscriptions made before player_ref existed have no key yet.
+                        current.playerRefKey() != null ? current.playerRefKey() : Secrets.newPlayerRefKey())
+                .mode(mode).urlTemplate(urlTemplate).method(method).dialect(dialect).bodyTemplate(bodyTemplate)
+                .bodyEncoding(bodyEncoding).valueMap(valueMap)
+                .build();
     }
 
     private static SubscriptionBody read(JsonNode body, TargetPolicy targets) {

@@ -181,8 +181,9 @@ class TestFireTest {
     void refusesAPrivateTargetAtConnectTimeWhenPrivateTargetsAreNotAllowed() throws Exception {
         // Written straight to the topic: the API itself would refuse this URL at creation.
         Instant now = Instant.now();
-        Subscription s = new Subscription(Secrets.newSubscriptionId(), OPERATOR_A, receiver.url("/test-private"),
-                List.of("*"), Subscription.Filter.NONE, "private", true, null, Secrets.newSecret(), now, now);
+        Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, receiver.url("/test-private"))
+                .eventTypes("*").filter(Subscription.Filter.NONE).description("private").enabled(true)
+                .secret(Secrets.newSecret()).createdAt(now).updatedAt(now).build();
         try (KafkaTestClient kafka = new KafkaTestClient(TestKafka.bootstrap());
              ApiServer strict = ApiServer.start(TestKafka.bootstrap(), false, 5_000)) {
             kafka.send(Topics.SUBSCRIPTIONS, s.id(), Json.bytes(s));
@@ -293,8 +294,9 @@ class TestFireTest {
     void sampleEventOfEveryEventTypeIsAValidEventOfTheContractMarkedAsATest() {
         Instant now = Instant.parse("2026-11-27T10:15:30Z");
         for (String type : EventFamily.allEventTypes()) {
-            Subscription s = new Subscription(Secrets.newSubscriptionId(), OPERATOR_A, "https://203.0.113.10",
-                    List.of(type), Subscription.Filter.NONE, "sample", true, null, Secrets.newSecret(), now, now);
+            Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, "https://203.0.113.10")
+                    .eventTypes(type).filter(Subscription.Filter.NONE).description("sample").enabled(true)
+                    .secret(Secrets.newSecret()).createdAt(now).updatedAt(now).build();
 
             ObjectNode sample = TestFire.sampleEvent(s, "0123456789abcdef", Clock.fixed(now, ZoneOffset.UTC));
 

@@ -68,8 +68,9 @@ final class Fixtures {
 
     static Subscription subscription(String url) {
         Instant created = Instant.parse("2026-11-01T00:00:00Z");
-        return new Subscription(Secrets.newSubscriptionId(), OPERATOR, url, List.of("*"), Subscription.Filter.NONE,
-                "test", true, null, Secrets.newSecret(), created, created);
+        return Subscription.builder(Secrets.newSubscriptionId(), OPERATOR, url).eventTypes("*")
+                .filter(Subscription.Filter.NONE).description("test").enabled(true).secret(Secrets.newSecret())
+                .createdAt(created).updatedAt(created).build();
     }
 
     /** Writes a subscription straight to the compacted topic, as the ingest API would. */
