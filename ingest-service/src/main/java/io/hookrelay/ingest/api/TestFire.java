@@ -80,7 +80,11 @@ final class TestFire {
             return attempt.delivered();
         }
 
-        /** The API's answer: status (0: none), latency, excerpt (at most 1 KiB), error (null on 2xx). */
+        /**
+         * The API's answer: status (0: none), latency, excerpt (at most 1 KiB), error (null on 2xx), and
+         * for a postback {@code empty_macros}: the template's macros the sample event has no value for,
+         * which a real event of that type will not fill either (a {@code {status}} on a conversion, say).
+         */
         Map<String, Object> answer() {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("status", attempt.status());
@@ -89,6 +93,9 @@ final class TestFire {
             a.put("error", error());
             a.put("delivered", attempt.delivered());
             a.put("webhook_id", webhookId);
+            if (attempt.emptyMacros() != null) {
+                a.put("empty_macros", attempt.emptyMacros());
+            }
             return a;
         }
 

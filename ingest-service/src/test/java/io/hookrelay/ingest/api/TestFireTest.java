@@ -221,6 +221,8 @@ class TestFireTest {
         assertThat(answer.json().get("status").asInt()).isEqualTo(200);
         assertThat(answer.json().get("response_excerpt").asText()).isEqualTo("postback recorded");
         assertThat(answer.json().get("error").isNull()).isTrue();
+        // A conversion has no status: the answer says so before a real conversion goes out without one.
+        assertThat(answer.json().get("empty_macros")).extracting(JsonNode::asText).containsExactly("{status}");
         String webhookId = answer.json().get("webhook_id").asText();
         List<Received> got = receiver.select(r -> r.path().startsWith("/pb-get?"));
         assertThat(got).hasSize(1);
