@@ -74,15 +74,19 @@ public record Delivery(
     }
 
     /**
-     * The same delivery started again (a redrive, a resend, a recover): attempt {@code attempt},
-     * due at {@code dueAt}, with its webhook id, event and first-attempt time unchanged.
+     * The same delivery at attempt {@code attempt}, due at {@code dueAt}, with its webhook id, event,
+     * position and first-attempt time unchanged: one started again (a redrive), or a dead letter
+     * naming the last attempt made.
      */
     public Delivery again(int attempt, long dueAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
                 event, eventPosition);
     }
 
-    /** The same attempt, due at {@code dueAt} instead: a delivery parked because its subscription was at a limit. */
+    /**
+     * The same attempt, due at {@code dueAt} instead: a delivery parked at its subscription's limit,
+     * or held to a later due header.
+     */
     public Delivery withDueAt(long dueAt) {
         return new Delivery(webhookId, subscriptionId, operatorId, eventId, eventType, attempt, firstAttemptAt, dueAt,
                 event, eventPosition);

@@ -85,8 +85,12 @@ public final class WebhookSender implements AutoCloseable {
     private final Clock clock;
     /** Operator id to the fields never sent to any of its subscribers ({@code WEBHOOKS_NEVER_SENT_FIELDS}). */
     private final Map<String, Set<String>> neverSent;
-    /** Subscription id to its last parsed postback templates, with the subscription they came from. */
-    private final Map<String, Map.Entry<Subscription, Postback>> postbacks = new ConcurrentHashMap<>();
+    /**
+     * Subscription id to what its deliveries need that changes only with the subscription. One entry
+     * per subscription this sender has delivered to, replaced when it changes (a deleted one's stays,
+     * a few hundred bytes).
+     */
+    private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
 
     /** A sender that removes no operator's fields beyond what each subscription asks for. */
     public WebhookSender(Duration timeout, int maxPerEndpoint, int maxTotal, TargetPolicy policy, Clock clock) {
@@ -201,8 +205,9 @@ public final class WebhookSender implements AutoCloseable {
         PostbackTemplate.Rendered url;
         PostbackTemplate.Rendered body = null;
         try {
-            p = postbackOf(s);
-            JsonNode event = shaper(s).shape(d.event());
+            Prepared prep = prepared(s);
+            p = prep.postback();
+            JsonNode event = prep.shaper().shape(d.event());
             Map<String, Map<String, String>> values = s.valueMap() == null ? Map.of() : s.valueMap();
             url = p.url().render(event, d.webhookId(), values, PostbackTemplate.Encoding.URL);
             if (p.post()) {
@@ -310,25 +315,36 @@ public final class WebhookSender implements AutoCloseable {
         ObjectNode body = Json.object();
         body.put("type", d.eventType());
         body.put("timestamp", d.occurredAt());
-        body.set("data", shaper(s).shape(d.event()));
+        body.set("data", prepared(s).shaper().shape(d.event()));
         return Json.bytes(body);
     }
 
     /**
-     * The parsed templates of {@code s}, parsed once per version of the subscription rather than per
-     * delivery: the catalog hands out the same instance until the subscription changes.
+     * A subscription's payload shaper and, for a postback, its parsed templates.
+     *
+     * @param version the subscription they were made from
+     * @param postback null for a JSON-mode subscription
      */
-    private Postback postbackOf(Subscription s) {
-        Map.Entry<Subscription, Postback> known = postbacks.get(s.id());
-        if (known != null && known.getKey() == s) {
-            return known.getValue();
+    private record Prepared(Subscription version, PayloadShaper shaper, Postback postback) {
+    }
+
+    /**
+     * What {@code s}'s deliveries need, made once per version of the subscription rather than per
+     * delivery: the catalog hands out the same instance until the subscription changes.
+     *
+     * @throws InvalidSubscriptionException or {@link Postback.InvalidPostbackException} when {@code s} cannot be used
+     */
+    private Prepared prepared(Subscription s) {
+        Prepared known = prepared.get(s.id());
+        if (known != null && known.version() == s) {
+            return known;
         }
-        Postback p = Postback.of(s);
-        postbacks.put(s.id(), Map.entry(s, p));
+        Prepared p = new Prepared(s, shaperOf(s), s.isPostback() ? Postback.of(s) : null);
+        prepared.put(s.id(), p);
         return p;
     }
 
-    private PayloadShaper shaper(Subscription s) {
+    private PayloadShaper shaperOf(Subscription s) {
         byte[] key = null;
         if (s.hashesPlayerRef()) {
             if (s.playerRefKey() == null) {

@@ -1,5 +1,6 @@
 package io.hookrelay.kafka;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
@@ -50,6 +51,27 @@ public final class KafkaClients {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return p;
+    }
+
+    /**
+     * Settings of a consumer without a group that reads partitions it is assigned, up to ends it
+     * took itself (the dead-letter API, resend and recover): only committed records, never an
+     * offset commit, and from what is left when retention deleted the start meanwhile.
+     *
+     * @param stallTimeout how long one client call may wait for the cluster
+     */
+    public static Properties assignedReader(String bootstrap, String clientId, Duration stallTimeout,
+                                            int maxPollRecords) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(stallTimeout.toMillis()));
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(stallTimeout.toMillis(), 30_000)));
         return p;
     }
 

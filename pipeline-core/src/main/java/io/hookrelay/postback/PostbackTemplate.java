@@ -142,13 +142,22 @@ public final class PostbackTemplate {
      */
     public static void checkValueMap(Map<String, Map<String, String>> valueMap) {
         for (Map.Entry<String, Map<String, String>> e : valueMap.entrySet()) {
-            if (!KNOWN.contains(e.getKey())) {
-                throw new IllegalArgumentException("value_map." + e.getKey() + " names no event field");
-            }
-            if (e.getValue() == null || e.getValue().values().stream().anyMatch(v -> v == null)) {
-                throw new IllegalArgumentException("value_map." + e.getKey() + " must map values to strings");
+            String problem = valueMapProblem(e.getKey(), e.getValue());
+            if (problem != null) {
+                throw new IllegalArgumentException("value_map." + e.getKey() + " " + problem);
             }
         }
+    }
+
+    /** What is wrong with the value map entry of {@code field}, or null when nothing is. */
+    public static String valueMapProblem(String field, Map<String, String> replacements) {
+        if (!KNOWN.contains(field)) {
+            return "names no event field";
+        }
+        if (replacements == null || replacements.values().stream().anyMatch(v -> v == null)) {
+            return "must map values to strings";
+        }
+        return null;
     }
 
     /** The macros of this template, in order. */

@@ -88,16 +88,9 @@ public record Postback(PostbackTemplate url, boolean post, PostbackTemplate body
         }
         if (valueMap != null) {
             for (Map.Entry<String, Map<String, String>> e : valueMap.entrySet()) {
-                try {
-                    PostbackTemplate.checkValueMap(Map.of(e.getKey(), e.getValue() == null ? Map.of() : e.getValue()));
-                    if (e.getValue() == null) {
-                        throw new IllegalArgumentException("value_map." + e.getKey() + " must map values to strings");
-                    }
-                } catch (IllegalArgumentException ex) {
-                    String m = ex.getMessage();
-                    String prefix = "value_map." + e.getKey() + " ";
-                    throw new InvalidPostbackException("value_map." + e.getKey(),
-                            m.startsWith(prefix) ? m.substring(prefix.length()) : m, ex);
+                String problem = PostbackTemplate.valueMapProblem(e.getKey(), e.getValue());
+                if (problem != null) {
+                    throw new InvalidPostbackException("value_map." + e.getKey(), problem, null);
                 }
             }
         }

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.delivery.EventPosition;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.hookrelay.kafka.KafkaClients;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -68,7 +68,9 @@ final class AcceptedEvents {
         if (wanted.isEmpty()) {
             return new Found(events, expired, missing);
         }
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(properties(), new ByteArrayDeserializer(),
+        // Only committed events: the dispatcher never saw any other, so their positions are below the stable end.
+        Properties p = KafkaClients.assignedReader(bootstrap, "hookrelay-accepted-events", stallTimeout, 500);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             Map<TopicPartition, Long> start = c.beginningOffsets(wanted.keySet(), stallTimeout);
             Map<TopicPartition, Long> end = c.endOffsets(wanted.keySet(), stallTimeout);
@@ -146,20 +148,5 @@ final class AcceptedEvents {
 
     private static EventPosition position(TopicPartition tp, long offset) {
         return new EventPosition(tp.topic(), tp.partition(), offset);
-    }
-
-    private Properties properties() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "hookrelay-accepted-events");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        // The dispatcher only ever saw committed events; their positions are below the stable end.
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        // Retention may delete a position between the offsets check and the fetch: go on from what is left.
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(stallTimeout.toMillis()));
-        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(stallTimeout.toMillis(), 30_000)));
-        return p;
     }
 }

@@ -7,24 +7,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.event.EventFields;
+import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,9 +198,8 @@ final class Redeliveries implements AutoCloseable {
         }
         AcceptedEvents.Found found = events.read(positions);
         long now = clock.millis();
-        List<DeliveryStatus> sent = new ArrayList<>();
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        String refused = null;
+        List<DeliveryStatus> toSend = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (DeliveryStatus d : targets) {
             ObjectNode event = d.eventPosition() == null ? null : found.events().get(d.eventPosition());
             Skip skip = d.eventPosition() == null ? Skip.EVENT_POSITION_UNKNOWN
@@ -217,33 +212,24 @@ final class Redeliveries implements AutoCloseable {
             Delivery again = new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(),
                     d.eventType(), RetrySchedule.FIRST_RETRY, d.createdAt(), now, event, d.eventPosition());
             DeliveryStatus.Attempt last = d.attempts().isEmpty() ? null : d.attempts().get(d.attempts().size() - 1);
-            try {
-                acks.add(producer.send(again.toRetryRecord(topic, last == null ? 0 : last.status(),
-                        last == null ? null : last.error())));
-                sent.add(d);
-            } catch (KafkaException e) {
-                // Refused before sending (no metadata, full buffer): the rest would wait as long each.
-                refused = e.getMessage();
-                break;
+            toSend.add(d);
+            records.add(again.toRetryRecord(topic, last == null ? 0 : last.status(), last == null ? null : last.error()));
+        }
+        AcknowledgedSends.Result sent;
+        try {
+            sent = AcknowledgedSends.sendAll(producer, records, ACK_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailable("Interrupted while waiting for Kafka to acknowledge the redeliveries", e);
+        }
+        for (int i = 0; i < toSend.size(); i++) {
+            if (sent.acknowledged()[i]) {
+                queued.add(toSend.get(i));
             }
         }
-        String failure = refused;
-        for (int i = 0; i < acks.size(); i++) {
-            try {
-                acks.get(i).get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                queued.add(sent.get(i));
-            } catch (ExecutionException e) {
-                failure = failure == null ? String.valueOf(e.getCause()) : failure;
-            } catch (TimeoutException e) {
-                failure = failure == null ? "no acknowledgement within " + ACK_TIMEOUT.toSeconds() + " s" : failure;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaUnavailable("Interrupted while waiting for Kafka to acknowledge the redeliveries", e);
-            }
-        }
-        if (failure != null) {
+        if (sent.firstFailure() != null) {
             throw new KafkaUnavailable("Kafka acknowledged " + queued.size() + " redeliveries on " + topic
-                    + " and refused or did not acknowledge the rest (" + failure + ")", null);
+                    + " and refused or did not acknowledge the rest (" + sent.firstFailure() + ")", null);
         }
     }
 

@@ -105,19 +105,9 @@ final class RedeliveryRoutes {
         } else {
             subscriptions = catalog.forOperator(operator);
         }
-        ResendPart total = ResendPart.NONE;
-        Map<HostInfo, List<String>> elsewhere = new LinkedHashMap<>();
-        List<Subscription> local = new ArrayList<>();
-        for (Subscription s : subscriptions) {
-            StatusQueries.Owner o = queries.ownerOf(s.id());
-            if (o.local()) {
-                local.add(s);
-            } else {
-                elsewhere.computeIfAbsent(o.host(), h -> new ArrayList<>()).add(s.id());
-            }
-        }
-        total = total.add(resendHere(operator, eventId, local));
-        for (Map.Entry<HostInfo, List<String>> e : elsewhere.entrySet()) {
+        StatusQueries.Placement placement = queries.place(subscriptions);
+        ResendPart total = resendHere(operator, eventId, placement.local());
+        for (Map.Entry<HostInfo, List<String>> e : placement.elsewhere().entrySet()) {
             byte[] ask = Json.bytes(Map.of("event_id", eventId, "subscription_ids", e.getValue()));
             StatusForwarder.Answer a = forwarder.post(e.getKey(), StatusRoutes.INTERNAL + "/resend", ask,
                     ctx.header("Authorization"));
@@ -246,14 +236,11 @@ final class RedeliveryRoutes {
     // ---- recover
 
     private void recover(Context ctx) {
-        Subscription s = status.owned(ctx);
-        Window w = window(ctx);
-        if (!s.enabled()) {
-            throw disabled(s, "recovering its deliveries");
-        }
+        Recover r = recoverRequest(ctx);
+        Subscription s = r.subscription();
         StatusQueries.Owner o = queries.ownerOf(s.id());
         if (o.local()) {
-            answerRecover(ctx, o, s, w);
+            answerRecover(ctx, o, s, r.window());
         } else {
             StatusRoutes.relay(ctx, forwarder.post(o.host(), StatusRoutes.INTERNAL + "/subscriptions/"
                     + StatusRoutes.segment(s.id()) + "/recover", ctx.bodyAsBytes(), ctx.header("Authorization")));
@@ -261,12 +248,22 @@ final class RedeliveryRoutes {
     }
 
     private void localRecover(Context ctx) {
+        Recover r = recoverRequest(ctx);
+        answerRecover(ctx, queries.localOwnerOf(r.subscription().id()), r.subscription(), r.window());
+    }
+
+    /** A recover of one of the key's subscriptions, enabled, with a valid window. */
+    private record Recover(Subscription subscription, Window window) {
+    }
+
+    /** The request's subscription and window, checked in the order the answers report them: 404, 400, 409. */
+    private Recover recoverRequest(Context ctx) {
         Subscription s = status.owned(ctx);
         Window w = window(ctx);
         if (!s.enabled()) {
             throw disabled(s, "recovering its deliveries");
         }
-        answerRecover(ctx, queries.localOwnerOf(s.id()), s, w);
+        return new Recover(s, w);
     }
 
     private void answerRecover(Context ctx, StatusQueries.Owner o, Subscription s, Window w) {

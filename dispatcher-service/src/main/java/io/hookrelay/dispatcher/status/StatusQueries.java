@@ -2,10 +2,13 @@ package io.hookrelay.dispatcher.status;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.hookrelay.subscription.Subscription;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -68,6 +71,25 @@ final class StatusQueries {
                     + " is moving between dispatcher instances (rebalance)");
         }
         return new Owner(md.activeHost(), md.partition(), md.activeHost().equals(self));
+    }
+
+    /** Subscriptions by the instance holding their status: this one's, and the ids each other instance holds. */
+    record Placement(List<Subscription> local, Map<HostInfo, List<String>> elsewhere) {
+    }
+
+    /** Where the status of each of {@code subscriptions} is. @throws StatusUnavailable as {@link #ownerOf} */
+    Placement place(List<Subscription> subscriptions) {
+        List<Subscription> local = new ArrayList<>();
+        Map<HostInfo, List<String>> elsewhere = new LinkedHashMap<>();
+        for (Subscription s : subscriptions) {
+            Owner o = ownerOf(s.id());
+            if (o.local()) {
+                local.add(s);
+            } else {
+                elsewhere.computeIfAbsent(o.host(), h -> new ArrayList<>()).add(s.id());
+            }
+        }
+        return new Placement(local, elsewhere);
     }
 
     /** The owner of {@code subscriptionId} when it is this instance. @throws StatusUnavailable otherwise */

@@ -83,16 +83,12 @@ final class StatusRoutes {
         requireLoaded();
         String eventId = ctx.pathParam("event_id");
         List<JsonNode> data = new ArrayList<>();
-        Map<HostInfo, List<String>> elsewhere = new LinkedHashMap<>();
-        for (Subscription s : catalog.forOperator(operator)) {
-            StatusQueries.Owner o = queries.ownerOf(s.id());
-            if (o.local()) {
-                find(o, operator, eventId, s.id()).ifPresent(d -> data.add(Json.MAPPER.valueToTree(StatusViews.delivery(d))));
-            } else {
-                elsewhere.computeIfAbsent(o.host(), h -> new ArrayList<>()).add(s.id());
-            }
+        StatusQueries.Placement placement = queries.place(catalog.forOperator(operator));
+        for (Subscription s : placement.local()) {
+            find(queries.localOwnerOf(s.id()), operator, eventId, s.id())
+                    .ifPresent(d -> data.add(Json.MAPPER.valueToTree(StatusViews.delivery(d))));
         }
-        for (Map.Entry<HostInfo, List<String>> e : elsewhere.entrySet()) {
+        for (Map.Entry<HostInfo, List<String>> e : placement.elsewhere().entrySet()) {
             byte[] ask = Json.bytes(Map.of("event_id", eventId, "subscription_ids", e.getValue()));
             StatusForwarder.Answer a = forwarder.post(e.getKey(), INTERNAL + "/deliveries", ask, authorization(ctx));
             if (a.status() != 200) {

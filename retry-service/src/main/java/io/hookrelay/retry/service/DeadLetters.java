@@ -12,21 +12,17 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import io.hookrelay.contract.Topics;
-import io.hookrelay.delivery.Delivery;
+import io.hookrelay.kafka.AcknowledgedSends;
+import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.retry.RetrySchedule;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -156,37 +152,22 @@ public final class DeadLetters {
         Page page = page(candidates, query.limit());
         String topic = schedule.topicBefore(REDRIVE_ATTEMPT);
         long now = clock.millis();
-        List<Future<RecordMetadata>> acks = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (DeadLetter l : page.letters()) {
-            Delivery d = l.delivery();
-            Delivery again = d.again(REDRIVE_ATTEMPT, now);
-            try {
-                acks.add(producer.send(again.toRetryRecord(topic, l.lastStatus() == null ? 0 : l.lastStatus(),
-                        l.lastError())));
-            } catch (KafkaException e) {
-                // Refused before sending (no metadata, full buffer): the rest would wait as long each.
-                failures.add(l.position() + ": " + e.getMessage());
-                break;
-            }
+            records.add(l.delivery().again(REDRIVE_ATTEMPT, now).toRetryRecord(topic,
+                    l.lastStatus() == null ? 0 : l.lastStatus(), l.lastError()));
         }
-        int acknowledged = 0;
-        for (Future<RecordMetadata> ack : acks) {
-            try {
-                ack.get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                acknowledged++;
-            } catch (ExecutionException e) {
-                failures.add(String.valueOf(e.getCause()));
-            } catch (TimeoutException e) {
-                failures.add("no acknowledgement within " + ACK_TIMEOUT.toSeconds() + " s");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UnavailableException("Interrupted while waiting for Kafka to acknowledge the redrive", e);
-            }
+        AcknowledgedSends.Result sent;
+        try {
+            sent = AcknowledgedSends.sendAll(producer, records, ACK_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("Interrupted while waiting for Kafka to acknowledge the redrive", e);
         }
-        if (!failures.isEmpty()) {
+        int acknowledged = sent.count();
+        if (sent.firstFailure() != null) {
             throw new UnavailableException("Kafka acknowledged " + acknowledged + " of " + page.letters().size()
-                    + " redriven deliveries on " + topic + " (first failure: " + failures.get(0) + "); "
+                    + " redriven deliveries on " + topic + " (first failure: " + sent.firstFailure() + "); "
                     + "repeat the redrive: receivers deduplicate on webhook-id", null);
         }
         return new Redrive(acknowledged, topic, invalid[0], older, page.hasMore(), page.nextSince());
@@ -201,17 +182,8 @@ public final class DeadLetters {
 
     /** Hands every matching letter of the window to {@code sink}, in offset order per partition. */
     private void scan(DeadLetterQuery query, Consumer<DeadLetter> sink) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "hookrelay-dead-letters");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        // Only what the writers committed; the end offsets are then the last stable ones.
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        // Retention may delete the start of the window while we read: go on from what is left.
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(stallTimeout.toMillis()));
-        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.min(stallTimeout.toMillis(), 30_000)));
+        // Only what the writers committed, so the end offsets are the last stable ones.
+        Properties p = KafkaClients.assignedReader(bootstrap, "hookrelay-dead-letters", stallTimeout, 2000);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = c.partitionsFor(Topics.DLQ, stallTimeout);
             if (infos == null || infos.isEmpty()) {

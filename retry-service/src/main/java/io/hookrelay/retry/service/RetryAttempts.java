@@ -152,9 +152,7 @@ final class RetryAttempts {
      */
     private CompletableFuture<Void> deadLetterUnattempted(ConsumerRecord<String, byte[]> record, Delivery waiting,
                                                           DeadReason reason, String what) {
-        Delivery d = new Delivery(waiting.webhookId(), waiting.subscriptionId(), waiting.operatorId(),
-                waiting.eventId(), waiting.eventType(), Math.max(1, waiting.attempt() - 1), waiting.firstAttemptAt(),
-                waiting.dueAt(), waiting.event(), waiting.eventPosition());
+        Delivery d = waiting.again(Math.max(1, waiting.attempt() - 1), waiting.dueAt());
         int lastStatus = lastStatus(record);
         String lastError = header(record, WireHeaders.LAST_ERROR);
         return untilDurable(() -> writer.deadLetter(d, lastStatus, lastError, reason),

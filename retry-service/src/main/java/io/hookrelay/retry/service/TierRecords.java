@@ -50,8 +50,7 @@ final class TierRecords {
         if (headerDueAt <= d.dueAt()) {
             return d;
         }
-        return new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(), d.attempt(),
-                d.firstAttemptAt(), headerDueAt, d.event(), d.eventPosition());
+        return d.withDueAt(headerDueAt);
     }
 
     /**
