@@ -8,19 +8,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.ConsumerSession;
 import io.hookrelay.kafka.OffsetCommitter;
 import io.hookrelay.kafka.OffsetTracker;
-import io.hookrelay.metrics.ConsumerLag;
+import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.subscription.SubscriptionCatalog;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +50,7 @@ final class DispatchLoop implements Runnable {
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile long lastPollNanos = System.nanoTime();
-    private KafkaConsumer<String, byte[]> consumer;
-    private KafkaClientMetrics clientMetrics;
-    private ConsumerLag lag;
+    private Consumer<String, byte[]> consumer;
     private boolean paused;
     private boolean draining;
 
@@ -69,19 +64,28 @@ final class DispatchLoop implements Runnable {
         this.drainTimeout = drainTimeout;
     }
 
+    /** The name of this loop in recovery meters and log lines. */
+    static final String COMPONENT = "dispatcher-consumer";
+
     @Override
     public void run() {
         try {
-            if (!awaitCatalog()) {
-                return;
+            if (awaitCatalog()) {
+                // A consumer that fails (a fatal client error, not a broker restart, which it rides
+                // out by itself) is closed and built again; its uncommitted records are read again.
+                new Recoveries(metrics.registry).keepRunning(COMPONENT, () -> running, this::consume, () -> failed = true);
             }
-            consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-            committer = new OffsetCommitter(consumer, group(), consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG));
-            clientMetrics = new KafkaClientMetrics(consumer);
-            clientMetrics.bindTo(metrics.registry);
-            lag = ConsumerLag.start(consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG), group(),
-                    List.of(Topics.ACCEPTED), consumerProps.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-lag",
-                    metrics.registry);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** One consumer's life: build it, consume until asked to stop, drain, close. */
+    private void consume() {
+        try (ConsumerSession session = ConsumerSession.open(consumerProps, List.of(Topics.ACCEPTED), metrics.registry)) {
+            consumer = session.consumer();
+            committer = session.committer();
+            paused = false;
             consumer.subscribe(List.of(Topics.ACCEPTED), new Rebalance());
             while (running) {
                 committer.commitDue();
@@ -95,28 +99,12 @@ final class DispatchLoop implements Runnable {
                     });
                 }
                 lastPollNanos = System.nanoTime();
+                failed = false;
                 committer.checkConnection();
             }
             drain();
-        } catch (RuntimeException e) {
-            failed = true;
-            log.error("The dispatcher stopped consuming {}; records not committed will be redelivered after a restart",
-                    Topics.ACCEPTED, e);
         } finally {
-            if (lag != null) {
-                lag.close();
-            }
-            if (clientMetrics != null) {
-                clientMetrics.close();
-            }
-            if (consumer != null) {
-                try {
-                    consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-                } catch (RuntimeException e) {
-                    log.warn("Closing the consumer failed", e);
-                }
-            }
-            stopped.countDown();
+            consumer = null;
         }
     }
 

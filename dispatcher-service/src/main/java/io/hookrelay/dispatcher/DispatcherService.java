@@ -20,6 +20,7 @@ import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.dispatcher.status.StatusService;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -27,7 +28,7 @@ import io.javalin.Javalin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,7 @@ public final class DispatcherService implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final SubscriptionCatalog catalog;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final KafkaClientMetrics producerMetrics;
     private final WebhookSender sender;
     private final ExecutorService executor;
@@ -76,8 +77,8 @@ public final class DispatcherService implements AutoCloseable {
         RetrySchedule schedule = config.get(PipelineConfig.RETRY_SCHEDULE);
         int maxInFlight = config.get(PipelineConfig.MAX_IN_FLIGHT);
 
-        this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog").start();
-        this.producer = KafkaClients.durableProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS);
+        this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog", new Recoveries(metrics.registry)).start();
+        this.producer = KafkaClients.healingProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS, "dispatcher-producer", new Recoveries(metrics.registry));
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(metrics.registry);
         this.sender = WebhookSender.fromConfig(config, clock);

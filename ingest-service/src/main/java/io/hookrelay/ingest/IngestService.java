@@ -8,15 +8,19 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.ingest.api.IngestApi;
 import io.hookrelay.ingest.stream.IngestStreamsApp;
 import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.kafka.Recoveries;
+import io.hookrelay.metrics.ConsumerLag;
 import io.hookrelay.metrics.ServiceMetrics;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
@@ -25,7 +29,7 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,14 +56,14 @@ public final class IngestService implements AutoCloseable {
     private final Javalin http;
     private final int httpPort;
     private final IngestStreamsApp streams;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final SubscriptionCatalog catalog;
     private final WebhookSender tester;
     private final PrometheusMeterRegistry metrics;
     private final Deque<AutoCloseable> binders;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private IngestService(Javalin http, IngestStreamsApp streams, KafkaProducer<String, byte[]> producer,
+    private IngestService(Javalin http, IngestStreamsApp streams, Producer<String, byte[]> producer,
                           SubscriptionCatalog catalog, WebhookSender tester, PrometheusMeterRegistry metrics,
                           Deque<AutoCloseable> binders) {
         this.http = http;
@@ -88,13 +92,13 @@ public final class IngestService implements AutoCloseable {
             Deque<AutoCloseable> binders = new ArrayDeque<>();
             started.push(() -> binders.forEach(IngestService::closeQuietly));
 
-            KafkaProducer<String, byte[]> producer = KafkaClients.durableProducer(bootstrap, SERVICE + "-api", deliveryTimeoutMs);
+            Producer<String, byte[]> producer = KafkaClients.healingProducer(bootstrap, SERVICE + "-api", deliveryTimeoutMs, "ingest-producer", new Recoveries(metrics));
             started.push(() -> producer.close(Duration.ofSeconds(5)));
             KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);
             producerMetrics.bindTo(metrics);
             binders.push(producerMetrics);
 
-            SubscriptionCatalog catalog = new SubscriptionCatalog(bootstrap, SERVICE + "-subscriptions").start();
+            SubscriptionCatalog catalog = new SubscriptionCatalog(bootstrap, SERVICE + "-subscriptions", new Recoveries(metrics)).start();
             started.push(catalog);
             TargetPolicy targets = new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS));
             WebhookSender tester = new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
@@ -106,9 +110,19 @@ public final class IngestService implements AutoCloseable {
 
             IngestStreamsApp streams = IngestStreamsApp.start(config, clock, metrics);
             started.push(streams);
-            KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams.streams());
-            streamsMetrics.bindTo(metrics);
-            binders.push(streamsMetrics);
+            // Streams' own meters follow the client: a rebuilt client (after it stopped for good) is bound anew.
+            AtomicReference<KafkaStreamsMetrics> streamsMetrics = new AtomicReference<>();
+            streams.supervised().onEachStart(client -> {
+                KafkaStreamsMetrics bound = new KafkaStreamsMetrics(client);
+                bound.bindTo(metrics);
+                closeQuietly(streamsMetrics.getAndSet(bound));
+            });
+            binders.push(() -> closeQuietly(streamsMetrics.get()));
+            // The gate's backlog: events accepted on events.* that it has not processed yet (the alert
+            // in the README fires on it while it recovers from a failure or falls behind).
+            ConsumerLag gateLag = ConsumerLag.start(bootstrap, IngestStreamsApp.APPLICATION_ID, Topics.EVENT_TOPICS,
+                    SERVICE + "-lag", metrics);
+            binders.push(gateLag);
 
             if (!catalog.awaitCaughtUp(CATALOG_LOAD_TIMEOUT)) {
                 log.warn("The subscription catalog has not loaded within {}; subscription requests answer 503 until it has",
@@ -161,6 +175,9 @@ public final class IngestService implements AutoCloseable {
     }
 
     private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (Exception e) {

@@ -42,6 +42,15 @@ public final class KafkaClients {
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * A {@link #durableProducer} for a long-running service, rebuilt when it breaks for good
+     * ({@link HealingProducer}), each rebuild counted under {@code component}.
+     */
+    public static HealingProducer healingProducer(String bootstrap, String clientId, int deliveryTimeoutMs,
+                                                  String component, Recoveries recoveries) {
+        return new HealingProducer(component, () -> durableProducer(bootstrap, clientId, deliveryTimeoutMs), recoveries);
+    }
+
     /** Consumer settings for a group that commits by hand and reads only committed transactional output. */
     public static Properties manualCommitConsumer(String bootstrap, String groupId, String clientId) {
         Properties p = new Properties();

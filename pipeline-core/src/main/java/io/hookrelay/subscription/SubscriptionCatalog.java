@@ -17,6 +17,8 @@ import java.util.function.BiConsumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.Recoveries;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,7 +42,12 @@ public final class SubscriptionCatalog implements AutoCloseable {
 
     private final Map<String, Subscription> byId = new ConcurrentHashMap<>();
     private volatile Map<String, List<Subscription>> byOperator = Map.of();
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Properties consumerProps;
+    private final Recoveries recoveries;
+    /** Where the view has read to, per partition: a rebuilt consumer goes on from here. */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private Map<TopicPartition, Long> endAtStart;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch caughtUp = new CountDownLatch(1);
@@ -48,13 +55,19 @@ public final class SubscriptionCatalog implements AutoCloseable {
     private volatile boolean connected;
 
     public SubscriptionCatalog(String bootstrapServers, String clientId) {
+        this(bootstrapServers, clientId, new Recoveries(new SimpleMeterRegistry()));
+    }
+
+    /** @param recoveries where the rebuilds of its consumer after a failure are counted */
+    public SubscriptionCatalog(String bootstrapServers, String clientId, Recoveries recoveries) {
+        this.recoveries = recoveries;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumerProps = p;
         this.thread = new Thread(this::run, clientId);
         this.thread.setDaemon(true);
     }
@@ -135,21 +148,47 @@ public final class SubscriptionCatalog implements AutoCloseable {
         byOperator = index;
     }
 
+    /** The name of the catalog's consumer in recovery meters and log lines. */
+    public static final String COMPONENT = "subscription-catalog";
+
     private void run() {
+        // A consumer that fails is closed and built again, and goes on from where the view had read
+        // to: the view is kept meanwhile (stale at worst, never empty).
+        recoveries.keepRunning(COMPONENT, running::get, this::follow, () -> connected = false);
+    }
+
+    /** One consumer's life: assign, seek, follow the topic until closed. */
+    private void follow() {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        consumer = c;
         try {
-            List<TopicPartition> partitions = partitions();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            if (!running.get()) {
+                return;
+            }
+            List<TopicPartition> partitions = partitions(c);
+            c.assign(partitions);
+            for (TopicPartition tp : partitions) {
+                Long at = positions.get(tp);
+                if (at == null) {
+                    c.seekToBeginning(List.of(tp));
+                } else {
+                    c.seek(tp, at);
+                }
+            }
+            if (endAtStart == null) {
+                endAtStart = c.endOffsets(partitions);
+            }
             connected = true;
             while (running.get()) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
                     applyRecord(r);
+                    positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                 }
                 // An empty poll looks the same whether the broker is idle or gone; the connection count tells.
-                connected = io.hookrelay.kafka.KafkaClients.connected(consumer.metrics());
-                if (caughtUp.getCount() > 0 && end.entrySet().stream()
-                        .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                connected = io.hookrelay.kafka.KafkaClients.connected(c.metrics());
+                if (caughtUp.getCount() > 0 && endAtStart.entrySet().stream()
+                        .allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
                     log.info("Subscription catalog loaded: {} subscriptions", byId.size());
                     caughtUp.countDown();
                 }
@@ -158,17 +197,14 @@ public final class SubscriptionCatalog implements AutoCloseable {
             if (running.get()) {
                 throw e;
             }
-        } catch (RuntimeException e) {
-            connected = false;
-            log.error("Subscription catalog stopped following {}", Topics.SUBSCRIPTIONS, e);
         } finally {
-            consumer.close(Duration.ofSeconds(2));
+            c.close(Duration.ofSeconds(2));
         }
     }
 
-    private List<TopicPartition> partitions() {
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
         while (running.get()) {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.SUBSCRIPTIONS, Duration.ofSeconds(10));
+            List<PartitionInfo> infos = c.partitionsFor(Topics.SUBSCRIPTIONS, Duration.ofSeconds(10));
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             }
@@ -206,7 +242,10 @@ public final class SubscriptionCatalog implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
-        consumer.wakeup();
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
         try {
             thread.join(5000);
         } catch (InterruptedException e) {

@@ -26,6 +26,7 @@ public final class StatusService implements AutoCloseable {
     private final StatusSettings settings;
     private final Clock clock;
     private final SubscriptionCatalog catalog;
+    private final MeterRegistry meters;
     private final StatusQueries queries;
     private final StatusRoutes routes;
     private final Redeliveries redeliveries;
@@ -39,6 +40,7 @@ public final class StatusService implements AutoCloseable {
         this.settings = StatusSettings.from(config);
         this.clock = clock;
         this.catalog = catalog;
+        this.meters = meters;
         this.queries = new StatusQueries(settings, clock);
         ApiKeys keys = new ApiKeys(config.get(PipelineConfig.API_KEYS));
         StatusForwarder forwarder = new StatusForwarder();
@@ -73,8 +75,9 @@ public final class StatusService implements AutoCloseable {
             throw new IllegalStateException("The status service was already started or closed");
         }
         HostInfo self = new HostInfo(config.get(PipelineConfig.DISPATCHER_ADVERTISED_HOST), httpPort);
-        app = StatusStreamsApp.start(config, settings, clock, catalog, self);
-        queries.attach(app.streams(), self);
+        app = StatusStreamsApp.start(config, settings, clock, catalog, self, meters);
+        // Queries follow the client: a rebuilt one (after it stopped for good) is queried from then on.
+        app.supervised().onEachStart(client -> queries.attach(client, self));
     }
 
     /** True when the Streams app is RUNNING (not starting, restoring or rebalancing). */

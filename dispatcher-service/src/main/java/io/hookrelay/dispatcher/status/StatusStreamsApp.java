@@ -6,12 +6,13 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.kafka.Recoveries;
+import io.hookrelay.kafka.SupervisedStreams;
 import io.hookrelay.subscription.SubscriptionCatalog;
-import org.apache.kafka.streams.CloseOptions;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,26 +22,32 @@ final class StatusStreamsApp implements AutoCloseable {
 
     /** Also the prefix of the app's internal topics, so it is a wire name: changing it loses the stores. */
     static final String APPLICATION_ID = "hookrelay-status";
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(StatusStreamsApp.class);
 
-    private final KafkaStreams streams;
+    /** The name of the app in {@code /health}, meters and recovery log lines. */
+    static final String COMPONENT = "status-streams";
 
-    private StatusStreamsApp(KafkaStreams streams) {
+    private final SupervisedStreams streams;
+
+    private StatusStreamsApp(SupervisedStreams streams) {
         this.streams = streams;
     }
 
     /**
-     * Builds and starts the app; returns at once (RUNNING once the stores are restored).
+     * Builds and starts the app; returns at once (RUNNING once the stores are restored). It heals
+     * itself ({@link SupervisedStreams}); deliveries go on meanwhile and their attempts, durable on
+     * {@code webhooks.attempts}, reach the stores once it runs again.
      *
      * @param self the host and HTTP port other instances reach this one on, for interactive queries
      */
     static StatusStreamsApp start(PipelineConfig config, StatusSettings settings, Clock clock,
-                                  SubscriptionCatalog catalog, HostInfo self) {
+                                  SubscriptionCatalog catalog, HostInfo self, MeterRegistry meters) {
         Properties properties = properties(config, self);
-        KafkaStreams streams;
+        SupervisedStreams streams;
         try {
-            streams = new KafkaStreams(StatusTopology.build(settings, clock, catalog), properties);
+            streams = SupervisedStreams.start(COMPONENT, APPLICATION_ID,
+                    () -> new KafkaStreams(StatusTopology.build(settings, clock, catalog), properties),
+                    new Recoveries(meters));
         } catch (StreamsException e) {
             // Typically another instance on this host already holds the directory's lock.
             throw new IllegalStateException("Cannot start the status stores in "
@@ -48,39 +55,24 @@ final class StatusStreamsApp implements AutoCloseable {
                     + "): " + e.getMessage() + "; every dispatcher instance on a host needs its own "
                     + PipelineConfig.DATA_DIR.name(), e);
         }
-        // A rebalance moves stores between instances: a notable event, and the reason queries answer 503.
-        streams.setStateListener((now, before) -> log.info("event=status.state_changed from={} to={} instance={}:{}",
-                before, now, self.host(), self.port()));
-        // Same policy as the ingest app: an unexpected error would recur on the same record, so the
-        // client stops and /health says so; deliveries go on without the status log.
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("Status streams app stops after an unexpected error; it stays down until restarted", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.start();
         log.info("event=status.starting application_id={} application_server={}:{} retention={} "
                         + "disable_after={} failing_alert_after={}", APPLICATION_ID, self.host(), self.port(),
                 settings.retention(), settings.disableAfter(), settings.failingAlertAfter());
         return new StatusStreamsApp(streams);
     }
 
-    KafkaStreams streams() {
+    SupervisedStreams supervised() {
         return streams;
     }
 
     boolean isRunning() {
-        return streams.state() == KafkaStreams.State.RUNNING;
+        return streams.isRunning();
     }
 
     /** Closes cleanly and leaves the group, so the partitions move to the other instances at once. */
     @Override
     public void close() {
-        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
-        if (!streams.close(options)) {
-            log.warn("Status streams app did not close within {}; uncommitted work is redone at the next start",
-                    CLOSE_TIMEOUT);
-        }
+        streams.close();
     }
 
     static Properties properties(PipelineConfig config, HostInfo self) {

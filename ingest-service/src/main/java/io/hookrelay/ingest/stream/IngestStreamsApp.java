@@ -6,13 +6,12 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.hookrelay.config.PipelineConfig;
-import io.hookrelay.logging.LogLine;
+import io.hookrelay.kafka.Recoveries;
+import io.hookrelay.kafka.SupervisedStreams;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public final class IngestStreamsApp implements AutoCloseable {
 
     /** Also the prefix of the app's internal topics, so it is a wire name: changing it loses dedupe state. */
-    static final String APPLICATION_ID = "hookrelay-ingest";
+    public static final String APPLICATION_ID = "hookrelay-ingest";
 
     /**
      * The largest record the app's producer sends (its {@code max.request.size}, the Kafka default),
@@ -32,60 +31,51 @@ public final class IngestStreamsApp implements AutoCloseable {
      */
     static final int MAX_RECORD_BYTES = 1_048_576;
 
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(IngestStreamsApp.class);
 
-    private final KafkaStreams streams;
+    /** The name of the app in {@code /health}, meters and recovery log lines. */
+    public static final String COMPONENT = "ingest-streams";
 
-    private IngestStreamsApp(KafkaStreams streams) {
+    private final SupervisedStreams streams;
+
+    private IngestStreamsApp(SupervisedStreams streams) {
         this.streams = streams;
     }
 
     /**
-     * Builds and starts the Streams app; returns at once (state becomes RUNNING shortly).
+     * Builds and starts the Streams app; returns at once (state becomes RUNNING shortly). It heals
+     * itself ({@link SupervisedStreams}): records accepted on {@code events.*} while it recovers wait
+     * there, durable, and flow once it runs again.
      *
-     * @param metrics where {@code hookrelay_ingest_rejected_total{source="stream"}} is counted
+     * @param metrics where {@code hookrelay_ingest_rejected_total{source="stream"}} and the app's
+     *                recoveries are counted
      */
     public static IngestStreamsApp start(PipelineConfig config, Clock clock, MeterRegistry metrics) {
         Duration window = config.get(PipelineConfig.DEDUPE_WINDOW);
-        KafkaStreams streams = new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES,
-                new IngestMetrics.Rejections(metrics)), properties(config));
-        // A rebalance shows here as RUNNING -> REBALANCING -> RUNNING.
-        streams.setStateListener((now, before) -> log.info("{}", LogLine.event("streams.state_changed")
-                .with("application_id", APPLICATION_ID).with("from", before).with("to", now)));
-        // A thread dies only on an error the topology did not expect (poison input is rejected, not
-        // thrown). Restarting the thread would replay the same record into the same error, so the
-        // client stops and /health reports it.
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("Ingest streams app stops after an unexpected error; it stays down until restarted", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.start();
+        IngestMetrics.Rejections rejections = new IngestMetrics.Rejections(metrics);
+        Properties properties = properties(config);
+        SupervisedStreams streams = SupervisedStreams.start(COMPONENT, APPLICATION_ID,
+                () -> new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES, rejections), properties),
+                new Recoveries(metrics));
         log.info("Ingest streams app starting: application.id={} dedupe window={} bootstrap={}",
                 APPLICATION_ID, window, config.bootstrapServers());
         return new IngestStreamsApp(streams);
     }
 
-    /** True in state RUNNING only; a rebalancing app is not processing, so it does not count. */
+    /** True in state RUNNING only; a rebalancing or recovering app is not processing, so it does not count. */
     public boolean isRunning() {
-        return streams.state() == KafkaStreams.State.RUNNING;
+        return streams.isRunning();
     }
 
-    public KafkaStreams streams() {
+    /** The app's supervisor; its client is a new instance after a rebuild. */
+    public SupervisedStreams supervised() {
         return streams;
     }
 
     /** Closes the app cleanly, committing what it has processed; waits at most 10 s. Safe to call twice. */
     @Override
     public void close() {
-        // Leaving the group hands the partitions over at once. Streams' default is to stay, so a
-        // restarted app would wait out the old member's session timeout (45 s) before processing.
-        CloseOptions options = CloseOptions.timeout(CLOSE_TIMEOUT)
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
-        if (!streams.close(options)) {
-            log.warn("Ingest streams app did not close within {}; uncommitted work will be redone at the next start",
-                    CLOSE_TIMEOUT);
-        }
+        streams.close();
     }
 
     private static final int COMMIT_INTERVAL_MS = 20;

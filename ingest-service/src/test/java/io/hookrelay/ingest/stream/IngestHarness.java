@@ -140,7 +140,7 @@ final class IngestHarness implements AutoCloseable {
 
     /** The app's own counter {@code name} summed over its stream threads. */
     double metric(String name) {
-        return app.streams().metrics().values().stream()
+        return app.supervised().streams().metrics().values().stream()
                 .filter(m -> m.metricName().group().equals(IngestMetrics.GROUP) && m.metricName().name().equals(name))
                 .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
                 .sum();

@@ -56,6 +56,11 @@ final class DueGate {
         tps.forEach(heldUntil::remove);
     }
 
+    /** Drops every timer: a new consumer reads every head again. */
+    void clear() {
+        heldUntil.clear();
+    }
+
     int size() {
         return heldUntil.size();
     }

@@ -17,6 +17,7 @@ import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.service.Standalone;
@@ -25,7 +26,7 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ public final class RetryService implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final SubscriptionCatalog catalog;
-    private final KafkaProducer<String, byte[]> producer;
+    private final Producer<String, byte[]> producer;
     private final KafkaClientMetrics producerMetrics;
     private final WebhookSender sender;
     private final ExecutorService executor;
@@ -79,8 +80,8 @@ public final class RetryService implements AutoCloseable {
         RetrySchedule schedule = config.get(PipelineConfig.RETRY_SCHEDULE);
         int maxInFlight = config.get(PipelineConfig.MAX_IN_FLIGHT);
 
-        this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog").start();
-        this.producer = KafkaClients.durableProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS);
+        this.catalog = new SubscriptionCatalog(bootstrap, clientId + "-catalog", new Recoveries(metrics.registry)).start();
+        this.producer = KafkaClients.healingProducer(bootstrap, clientId, PRODUCER_DELIVERY_TIMEOUT_MS, "retry-producer", new Recoveries(metrics.registry));
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(metrics.registry);
         // Its own client and connection pools: a backlog of retries cannot take the dispatcher's connections.
