@@ -62,6 +62,7 @@ final class Scenarios {
             rig.awaitDelivering(PATH, BRAND);
             long started = System.currentTimeMillis();
             long faultEnd = 0;
+            List<Double> brokerStarts = new java.util.ArrayList<>();
             for (int r = 1; r <= scale.f1Rounds(); r++) {
                 Traffic.Stream s = rig.traffic.send(String.format("F1-r%02d", r), BRAND, scale.f1EventsPerRound(), scale.rate(), 0.5);
                 while (s.generated() < scale.f1EventsPerRound() / 2) {
@@ -70,12 +71,15 @@ final class Scenarios {
                 log("F1 round " + r + ": SIGKILL the broker");
                 rig.broker.kill();
                 Processes.sleep(scale.brokerDownSeconds() * 1000L);
+                long restart = System.currentTimeMillis();
                 rig.broker.start();
                 faultEnd = System.currentTimeMillis();
+                brokerStarts.add(Tally.round((faultEnd - restart) / 1000.0));
                 log("F1 round " + r + ": broker back");
                 s.await();
             }
             Map<String, Object> x = trafficExtras(rig);
+            x.put("broker_restart_to_answering_seconds", brokerStarts);
             ScenarioResult res = Tally.count("F1", d, scale.f1Rounds(), rig.traffic, rig.subscriber, PATH, Tally.tagged("F1"),
                     faultEnd, started, waitMs(), x, rig.broker.bootstrap());
             res.extra().put("health_at_end", rig.health());
@@ -151,6 +155,7 @@ final class Scenarios {
             Traffic.Stream s = rig.traffic.send("F3", BRAND, events, scale.rate(), 0.5);
             List<String> order = List.of("ingest", "dispatcher", "retry");
             Map<String, Integer> killed = new LinkedHashMap<>();
+            List<String> restarts = new java.util.ArrayList<>();
             long faultEnd = 0;
             for (int k = 0; k < kills; k++) {
                 int threshold = (int) ((k + 0.5) * scale.f3EventsPerKill());
@@ -162,13 +167,16 @@ final class Scenarios {
                 victim.kill();
                 killed.merge(victim.mode(), 1, Integer::sum);
                 Processes.sleep(1000);
+                long restart = System.currentTimeMillis();
                 victim.start();
                 faultEnd = System.currentTimeMillis();
+                restarts.add(victim.mode() + " " + Tally.round((faultEnd - restart) / 1000.0));
                 log("F3 kill " + (k + 1) + ": " + victim.mode() + " healthy again");
             }
             s.await();
             Map<String, Object> x = trafficExtras(rig);
             x.put("kills_by_service", killed);
+            x.put("restart_to_healthy_seconds", restarts);
             ScenarioResult res = Tally.count("F3", d, kills, rig.traffic, rig.subscriber, PATH, Tally.tagged("F3"), faultEnd,
                     started, waitMs(), x, rig.broker.bootstrap());
             res.extra().put("health_at_end", rig.health());
