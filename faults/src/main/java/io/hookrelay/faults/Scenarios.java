@@ -105,9 +105,10 @@ final class Scenarios {
             rig.broker.stop();
             long down = System.currentTimeMillis();
             Processes.sleep(outage * 1000L);
-            long up = System.currentTimeMillis();
             rig.broker.start();
+            // The broker is away until it answers again, its start included.
             long faultEnd = System.currentTimeMillis();
+            long up = faultEnd;
             log("F2: broker back");
             s.await();
             Map<String, Object> x = trafficExtras(rig);
