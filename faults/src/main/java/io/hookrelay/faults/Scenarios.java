@@ -336,7 +336,7 @@ final class Scenarios {
     /** F6: a subscriber that never answers and one that resets every connection, beside a healthy one whose rate is measured. */
     ScenarioResult f6() throws Exception {
         int n = scale.f6Events();
-        String d = n + " events to a healthy subscriber alone, then " + n + " more beside " + n / 5 + " each to one that accepts"
+        String d = n + " events (after as many uncounted to warm up) to a healthy subscriber alone, then " + n + " more beside " + n / 5 + " each to one that accepts"
                 + " and never answers and one that resets every connection; offered " + scale.f6Rate() + " events/s";
         try (Rig rig = rig("F6", List.of("all"), Map.of(), false)) {
             String okPath = "/sub-ok";
@@ -345,6 +345,9 @@ final class Scenarios {
             rig.subscribe(rig.subscriber.resettingUrl("/sub-reset"), "b-reset");
             rig.subscriber.mode("/sub-hang", Subscriber.Mode.HANGING);
             rig.awaitDelivering(okPath, "b-ok");
+            // A warm-up of the same size first, not counted: fresh JVMs deliver several times slower until compiled.
+            rig.traffic.send("F6-warm", "b-ok", n, scale.f6Rate(), 0.5).await();
+            awaitAll(rig, okPath, Tally.tagged("F6-warm"));
             long started = System.currentTimeMillis();
             Traffic.Stream before = rig.traffic.send("F6-before", "b-ok", n, scale.f6Rate(), 0.5);
             before.await();
