@@ -52,6 +52,14 @@ final class Rig implements AutoCloseable {
      */
     static Rig start(Path dir, List<String> modes, Map<String, String> env, boolean viaProxy, int partitions,
                      int batchSize, Duration giveUp) throws IOException {
+        // Fresh each run: a broker directory left by an earlier run was formatted for another cluster and quorum.
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
         Files.createDirectories(dir);
         BrokerProcess broker;
         TcpProxy proxy = null;
