@@ -296,7 +296,7 @@ class TestFireTest {
     void sampleEventOfEveryEventTypeIsAValidEventOfTheContractMarkedAsATest() {
         Instant now = Instant.parse("2026-11-27T10:15:30Z");
         for (String type : EventFamily.allEventTypes()) {
-            Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, "https://203.0.113.10")
+            Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, "https://93.184.215.14")
                     .eventTypes(type).filter(Subscription.Filter.NONE).description("sample").enabled(true)
                     .secret(Secrets.newSecret()).createdAt(now).updatedAt(now).build();
 
