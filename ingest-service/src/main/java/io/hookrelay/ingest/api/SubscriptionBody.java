@@ -379,8 +379,8 @@ final class SubscriptionBody {
         }
         try {
             Postback.check(urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
-            // The same target rules as url, on the host the postback goes to.
-            targets.problem(urlTemplate.replaceAll("[{}#]", "x"))
+            // The same target rules as url, on the host the postback goes to (literal, so known now).
+            targets.problem(Postback.endpointOf(urlTemplate))
                     .ifPresent(p -> error(URL_TEMPLATE, p));
         } catch (Postback.InvalidPostbackException e) {
             error(e.field(), e.problem());

@@ -357,6 +357,17 @@ class SubscriptionsApiTest {
     }
 
     @Test
+    void refusesAPostbackTemplateWhoseHostIsAMacro() {
+        ApiClient.Response r = allowingPrivate.client().postJson("/v1/subscriptions", KEY_A,
+                postbackBody("http://{tracking.sub1}:8080/pb?x=1"));
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_subscription");
+        assertThat(fields(r)).containsExactly("url_template");
+        assertThat(message(r, "url_template")).startsWith("macro {tracking.sub1} is in the scheme, host or port");
+    }
+
+    @Test
     void refusesABadValueMapAndBadSettingsNamingEachField() {
         Map<String, Object> body = postbackBody(POSTBACK_TEMPLATE);
         body.put("value_map", Map.of("payout", Map.of("1", "2")));
