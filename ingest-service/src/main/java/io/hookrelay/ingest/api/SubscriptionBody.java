@@ -12,6 +12,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import io.hookrelay.http.ApiError;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.subscription.EventTypePattern;
 import io.hookrelay.subscription.PayloadFilter;
 import io.hookrelay.subscription.Postback;
@@ -434,7 +435,7 @@ final class SubscriptionBody {
 
     private void throwIfInvalid() {
         if (!errors.isEmpty()) {
-            throw new ApiError(400, ApiErrors.INVALID_SUBSCRIPTION, "The subscription is invalid: "
+            throw new ApiError(400, ErrorCodes.INVALID_SUBSCRIPTION, "The subscription is invalid: "
                     + ApiErrors.summarize(problems, 3), errors);
         }
     }

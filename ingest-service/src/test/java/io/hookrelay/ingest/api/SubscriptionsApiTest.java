@@ -467,6 +467,27 @@ class SubscriptionsApiTest {
     }
 
     @Test
+    void refusesBodiesThatAreNotUtf8JsonOnCreateAndPatchAsInvalidJson() {
+        byte[] utf32ish = {'{', 0, 0, 0, '"', 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f};
+        byte[] overlong = {'{', '"', 'u', 'r', 'l', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
+        String id = client.postJson("/v1/subscriptions", KEY_A, body(PUBLIC_URL, List.of("*"))).json().get("id").asText();
+        for (byte[] bad : List.of(utf32ish, overlong)) {
+            ApiClient.Response created = client.send("POST", "/v1/subscriptions", KEY_A, "application/json", bad);
+            ApiClient.Response patched = client.send("PATCH", "/v1/subscriptions/" + id, KEY_A, "application/json", bad);
+            for (ApiClient.Response r : List.of(created, patched)) {
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(r.error()).isEqualTo("invalid_json");
+                assertThat(r.message()).startsWith("The request body is not valid");
+            }
+        }
+        ApiClient.Response duplicate = client.send("POST", "/v1/subscriptions", KEY_A, "application/json",
+                ("{\"url\": \"" + PUBLIC_URL + "\", \"url\": \"http://10.0.0.1/\", \"event_types\": [\"*\"]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(duplicate.error()).isEqualTo("invalid_json");
+        assertThat(duplicate.message()).contains("Duplicate field 'url'");
+    }
+
+    @Test
     void refusesInvalidFieldsNamingEachOne() {
         ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A, Map.of(
                 "url", PUBLIC_URL,
