@@ -1,6 +1,7 @@
 package io.hookrelay.ingest.api;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -51,12 +52,14 @@ final class EventsEndpoint {
     private final ApiKeys keys;
     private final Producer<String, byte[]> producer;
     private final WriteHealth health;
-    private final EventValidator validator = new EventValidator();
+    private final EventValidator validator;
     private final Counter accepted;
     private final Counter rejected;
     private final MeterRegistry metrics;
 
-    EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics) {
+    EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics,
+                   Clock clock) {
+        this.validator = new EventValidator(clock);
         this.keys = keys;
         this.producer = producer;
         this.health = health;

@@ -302,7 +302,7 @@ class TestFireTest {
 
             ObjectNode sample = TestFire.sampleEvent(s, "0123456789abcdef", Clock.fixed(now, ZoneOffset.UTC));
 
-            ValidationResult checked = new EventValidator().validate(sample, null);
+            ValidationResult checked = new EventValidator(Clock.fixed(now, ZoneOffset.UTC)).validate(sample, null);
             assertThat(checked.errors()).as("errors of the %s sample", type).isEmpty();
             assertThat(checked.canonical()).as("the %s sample is already canonical", type).isEqualTo(sample);
             assertThat(sample.get("event_type").asText()).isEqualTo(type);
