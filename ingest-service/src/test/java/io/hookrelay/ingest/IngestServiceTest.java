@@ -77,7 +77,7 @@ class IngestServiceTest {
             assertThat(Json.tree(rec.value()).get("event_id").asText()).isEqualTo(eventId);
 
             ApiClient.Response subscription = client.postJson("/v1/subscriptions", KEY,
-                    Map.of("url", "https://203.0.113.10/hook", "event_types", List.of("kyc.*")));
+                    Map.of("url", "https://93.184.215.14/hook", "event_types", List.of("kyc.*")));
             assertThat(subscription.status()).isEqualTo(201);
 
             String scrape = client.get("/metrics", null).text();

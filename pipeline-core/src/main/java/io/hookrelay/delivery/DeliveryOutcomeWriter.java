@@ -70,10 +70,10 @@ public final class DeliveryOutcomeWriter {
         List<CompletableFuture<?>> acks = new ArrayList<>(3);
         AttemptRecord record;
         switch (result.verdict()) {
-            case DELIVERED -> record = AttemptRecord.of(d, s.url(), result, Outcome.DELIVERED, null, null);
+            case DELIVERED -> record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.DELIVERED, null, null);
             case PERMANENT -> {
                 DeadReason reason = result.deadReason() == null ? DeadReason.EXHAUSTED : result.deadReason();
-                record = AttemptRecord.of(d, s.url(), result, Outcome.DEAD, null, reason);
+                record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.DEAD, null, reason);
                 acks.add(send(d.withFirstAttemptAt(firstAttemptAt)
                         .toDeadLetterRecord(result.status(), result.error(), reason)));
                 if (reason == DeadReason.GONE) {
@@ -83,13 +83,13 @@ public final class DeliveryOutcomeWriter {
             default -> {
                 int next = d.attempt() + 1;
                 if (next > schedule.maxAttempts()) {
-                    record = AttemptRecord.of(d, s.url(), result, Outcome.DEAD, null, DeadReason.EXHAUSTED);
+                    record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.DEAD, null, DeadReason.EXHAUSTED);
                     acks.add(send(d.withFirstAttemptAt(firstAttemptAt)
                             .toDeadLetterRecord(result.status(), result.error(), DeadReason.EXHAUSTED)));
                 } else {
                     long now = clock.millis();
                     long dueAt = nextDueAt(schedule, next, now, result.notBefore());
-                    record = AttemptRecord.of(d, s.url(), result, Outcome.RETRYING, dueAt, null);
+                    record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.RETRYING, dueAt, null);
                     acks.add(send(d.next(firstAttemptAt, dueAt)
                             .toRetryRecord(tierTopic(schedule, next, dueAt - now), result.status(), result.error())));
                 }
@@ -154,7 +154,7 @@ public final class DeliveryOutcomeWriter {
             return CompletableFuture.completedFuture(null);
         }
         log.warn("{}", LogLine.event("endpoint.disabled").with("subscription_id", called.id())
-                .with("operator_id", called.operatorId()).with("endpoint", WebhookSender.endpointOf(called.url()))
+                .with("operator_id", called.operatorId()).with("endpoint", WebhookSender.endpointOf(called.calledUrl()))
                 .with("reason", GONE_REASON));
         return subscriptions.put(current.get().withEnabled(false, GONE_REASON, clock.instant())).thenApply(x -> null);
     }

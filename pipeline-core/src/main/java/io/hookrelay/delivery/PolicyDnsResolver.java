@@ -2,7 +2,9 @@ package io.hookrelay.delivery;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 import io.hookrelay.subscription.TargetPolicy;
 import org.apache.hc.client5.http.DnsResolver;
@@ -23,14 +25,25 @@ final class PolicyDnsResolver implements DnsResolver {
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
-        InetAddress[] all = SystemDefaultDnsResolver.INSTANCE.resolve(host);
-        InetAddress[] allowed = Arrays.stream(all).filter(a -> !policy.refuses(a)).toArray(InetAddress[]::new);
-        if (allowed.length == 0) {
-            throw new RefusedTargetException("target refused: " + host + " resolves to "
-                    + all[0].getHostAddress() + ", a private, loopback or link-local address;"
-                    + " set WEBHOOKS_ALLOW_PRIVATE_TARGETS=true to allow such targets");
+        Optional<String> spelling = TargetPolicy.hostProblem(host);
+        if (spelling.isPresent()) {
+            throw new RefusedTargetException("target refused: the URL " + spelling.get());
         }
-        return allowed;
+        InetAddress[] all = SystemDefaultDnsResolver.INSTANCE.resolve(host);
+        List<InetAddress> allowed = new ArrayList<>(all.length);
+        String firstRefusal = null;
+        for (InetAddress a : all) {
+            Optional<String> refused = policy.refusal(a);
+            if (refused.isEmpty()) {
+                allowed.add(a);
+            } else if (firstRefusal == null) {
+                firstRefusal = refused.get();
+            }
+        }
+        if (allowed.isEmpty()) {
+            throw new RefusedTargetException("target refused: " + host + " resolves to " + firstRefusal);
+        }
+        return allowed.toArray(InetAddress[]::new);
     }
 
     @Override

@@ -188,7 +188,7 @@ public final class WebhookSender implements AutoCloseable {
         try {
             body = body(d, s);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.url()), timeout,
+            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.calledUrl()), timeout,
                     clock.millis(), 0));
         }
         return send(d.webhookId(), body, s);
@@ -214,7 +214,7 @@ public final class WebhookSender implements AutoCloseable {
                 body = p.body().render(event, d.webhookId(), values, p.bodyEncoding());
             }
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.url()), timeout,
+            return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.calledUrl()), timeout,
                     clock.millis(), 0));
         }
         List<String> empty = new ArrayList<>(url.emptyMacros());

@@ -2,6 +2,8 @@ package io.hookrelay.event;
 
 import static io.hookrelay.event.EventFields.*;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -39,6 +41,19 @@ public final class EventValidator {
     private static final List<String> AFFILIATE_STATUSES = List.of("pending", "active", "suspended", "blocked", "declined");
     private static final List<String> COMMISSION_MODELS = List.of("CPA", "REVSHARE", "HYBRID", "CPL");
     private static final int MAX_TEXT = 256;
+    /** Affiliate tracking began after this; an earlier occurred_at is a wrong clock or a typo. */
+    static final Instant EARLIEST = Instant.parse("2000-01-01T00:00:00Z");
+    /** Clock skew between a producer and ingest that occurred_at may show. */
+    static final Duration MAX_AHEAD = Duration.ofDays(1);
+    /** The only event type whose amount may be negative: a reversal may be written as minus what it undoes. */
+    private static final String NEGATIVE_AMOUNT_TYPE = "commission.reversed";
+
+    private final Clock clock;
+
+    /** @param clock tells how far ahead an occurred_at may be ({@link #MAX_AHEAD}) */
+    public EventValidator(Clock clock) {
+        this.clock = clock;
+    }
 
     private static final Set<String> COMMON = Set.of(EVENT_ID, EVENT_TYPE, OCCURRED_AT, OPERATOR_ID, BRAND_ID,
             AFFILIATE_ID, PLAYER_REF, TRACKING, IS_TEST);
@@ -84,7 +99,17 @@ public final class EventValidator {
                 occurred = OffsetDateTime.parse(occurredAt).toInstant();
             } catch (DateTimeParseException e) {
                 c.errors.add(new FieldError(OCCURRED_AT, "must be an ISO-8601 time with offset, such as "
-                        + "2026-11-27T10:15:30Z; got '" + occurredAt + "'"));
+                        + "2026-11-27T10:15:30Z; got '" + Check.abbreviate(occurredAt) + "'"));
+            }
+            Instant latest = clock.instant().plus(MAX_AHEAD);
+            if (occurred != null && occurred.isBefore(EARLIEST)) {
+                c.errors.add(new FieldError(OCCURRED_AT, "is " + occurred + ", before " + EARLIEST
+                        + ", the earliest time accepted"));
+                occurred = null;
+            } else if (occurred != null && occurred.isAfter(latest)) {
+                c.errors.add(new FieldError(OCCURRED_AT, "is " + occurred + ", more than 24 hours after now ("
+                        + clock.instant() + "); it is when the event happened, so at most a day of clock skew is accepted"));
+                occurred = null;
             }
         }
         String operator = c.text(OPERATOR_ID, true, OPERATOR, "at most 64 letters, digits or ._-");
@@ -133,12 +158,15 @@ public final class EventValidator {
                     c.absent(CURRENCY, "is not sent with conversion.registration");
                 } else {
                     put(out, TRANSACTION_ID, c.text(TRANSACTION_ID, true, ID, "at most 128 letters, digits or ._:@/+=-"));
-                    money(c, out);
+                    money(c, out, type);
                 }
                 JsonNode count = c.event.get(DEPOSIT_COUNT);
                 if (count != null && !count.isNull()) {
-                    if (!count.isIntegralNumber() || count.asLong() < 0 || count.asLong() > Integer.MAX_VALUE) {
-                        c.errors.add(new FieldError(DEPOSIT_COUNT, "must be a whole number of at least 0, got " + describe(count)));
+                    // canConvertToInt before intValue: a BigInteger's intValue keeps its low bits, so
+                    // 18446744073709551621 would read as 5.
+                    if (!count.isIntegralNumber() || !count.canConvertToInt() || count.intValue() < 0) {
+                        c.errors.add(new FieldError(DEPOSIT_COUNT, "must be a whole number from 0 to " + Integer.MAX_VALUE
+                                + ", got " + (count.isNumber() ? Check.abbreviate(count.asText()) : describe(count))));
                     } else {
                         out.put(DEPOSIT_COUNT, count.asInt());
                     }
@@ -152,13 +180,13 @@ public final class EventValidator {
             case CHARGEBACK -> {
                 put(out, TRANSACTION_ID, c.text(TRANSACTION_ID, true, ID, "at most 128 letters, digits or ._:@/+=-"));
                 put(out, ORIGINAL_TRANSACTION_ID, c.text(ORIGINAL_TRANSACTION_ID, true, ID, "at most 128 letters, digits or ._:@/+=-"));
-                money(c, out);
+                money(c, out, type);
                 put(out, REASON_CODE, c.text(REASON_CODE, true, null, null));
             }
             case COMMISSION -> {
                 put(out, COMMISSION_ID, c.text(COMMISSION_ID, true, ID, "at most 128 letters, digits or ._:@/+=-"));
                 put(out, MODEL, c.oneOf(MODEL, true, COMMISSION_MODELS));
-                money(c, out);
+                money(c, out, type);
                 put(out, RELATED_TRANSACTION_ID, c.text(RELATED_TRANSACTION_ID, false, null, null));
                 put(out, REASON, c.text(REASON, type.equals("commission.reversed"), null, null));
             }
@@ -170,10 +198,14 @@ public final class EventValidator {
         }
     }
 
-    private static void money(Check c, ObjectNode out) {
+    private static void money(Check c, ObjectNode out, String type) {
         String amount = c.text(AMOUNT, true, null, null);
         if (amount != null && !AMOUNT_FORMAT.matcher(amount).matches()) {
             c.errors.add(new FieldError(AMOUNT, "must be a decimal string such as \"125.50\" (at most 8 decimals), got '" + amount + "'"));
+        } else if (amount != null && amount.startsWith("-") && !type.equals(NEGATIVE_AMOUNT_TYPE)) {
+            // A chargeback or a reversal says its direction by its type; the amount is how much.
+            c.errors.add(new FieldError(AMOUNT, "must not be negative for " + type + ", got '" + amount
+                    + "'; only " + NEGATIVE_AMOUNT_TYPE + " may carry a negative amount"));
         } else {
             put(out, AMOUNT, amount);
         }
@@ -298,7 +330,7 @@ public final class EventValidator {
             return out;
         }
 
-        private static String abbreviate(String v) {
+        static String abbreviate(String v) {
             return v.length() <= 40 ? v : v.substring(0, 40) + "...";
         }
     }

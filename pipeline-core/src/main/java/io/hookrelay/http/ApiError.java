@@ -37,10 +37,18 @@ public final class ApiError extends RuntimeException {
     }
 
     public static ApiError notFound(String what) {
-        return new ApiError(404, "not_found", what + " does not exist");
+        return new ApiError(404, ErrorCodes.NOT_FOUND, what + " does not exist");
     }
 
     public static ApiError badRequest(String message, List<?> details) {
-        return new ApiError(400, "invalid_request", message, details);
+        return new ApiError(400, ErrorCodes.INVALID_REQUEST, message, details);
+    }
+
+    /**
+     * Every service's 503 {@code kafka_unavailable}: Kafka did not take a write or could not be read in
+     * time. Retriable; {@code message} says what failed and why repeating the request is safe.
+     */
+    public static ApiError kafkaUnavailable(String message) {
+        return new ApiError(503, ErrorCodes.KAFKA_UNAVAILABLE, message);
     }
 }

@@ -27,10 +27,10 @@ public final class ApiKeys {
     public String operatorOf(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
-            throw new ApiError(401, "unauthorized", "Missing Authorization header; send 'Authorization: Bearer <api key>'");
+            throw new ApiError(401, ErrorCodes.UNAUTHORIZED, "Missing Authorization header; send 'Authorization: Bearer <api key>'");
         }
         if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ApiError(401, "unauthorized", "The Authorization header must use the Bearer scheme");
+            throw new ApiError(401, ErrorCodes.UNAUTHORIZED, "The Authorization header must use the Bearer scheme");
         }
         byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         String operator = null;
@@ -41,7 +41,7 @@ public final class ApiKeys {
             }
         }
         if (operator == null) {
-            throw new ApiError(401, "unauthorized", "Unknown API key");
+            throw new ApiError(401, ErrorCodes.UNAUTHORIZED, "Unknown API key");
         }
         return operator;
     }

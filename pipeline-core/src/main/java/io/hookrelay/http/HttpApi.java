@@ -37,6 +37,8 @@ public final class HttpApi {
             // The ingest API answers 413 itself, with the contract's error body.
             cfg.http.maxRequestSize = 2L * 1024 * 1024;
             cfg.jetty.port = port;
+            // Jetty's own 400s (bad Content-Length, bad chunk, body cut short) in the API's shape, not HTML.
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.routes.get("/health", ctx -> {
                 Map<String, String> checks = new LinkedHashMap<>();
                 boolean up = true;

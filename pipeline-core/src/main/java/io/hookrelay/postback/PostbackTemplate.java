@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -43,6 +44,10 @@ public final class PostbackTemplate {
     /** The rendered text, and the macros whose field the event did not have (rendered empty). */
     public record Rendered(String text, List<String> emptyMacros) {
     }
+
+    /** A literal {@code scheme://authority} followed by the start of the path or query. */
+    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+    private static final Pattern LITERAL_AUTHORITY = Pattern.compile("(?s)[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+[/?].*");
 
     /** Names a macro may use besides the event's own fields. */
     public static final String WEBHOOK_ID = "webhook_id";
@@ -96,10 +101,23 @@ public final class PostbackTemplate {
 
     /**
      * Parses a URL template and checks that, whatever the values, it renders to an http(s) URL
-     * with a host: the macros are replaced by a sample value and the result parsed.
+     * with a host (the macros are replaced by a sample value and the result parsed), and that its
+     * scheme, host and port are literal: macros only in the path and query.
      */
     public static PostbackTemplate parseUrl(String template, MacroDialect dialect) {
         PostbackTemplate t = parse(template, dialect);
+        List<Macro> macros = t.macros();
+        String literalStart = t.parts.get(0) instanceof String text ? text : "";
+        // A template not starting with a literal scheme:// fails the sample below: its sample
+        // value "x" would be part of the scheme, which is then neither http nor https.
+        if (!macros.isEmpty() && SCHEME.matcher(literalStart).lookingAt()
+                && !LITERAL_AUTHORITY.matcher(literalStart).matches()) {
+            // The host is what the address rule checks at create: a macro there would let an event's
+            // value choose where the pipeline connects (SSRF through a tracking parameter).
+            throw new InvalidTemplateException(macros.get(0).written(), "is in the scheme, host or port; write "
+                    + "scheme://host[:port] literally and put macros in the path, query or body, such as "
+                    + "https://tracker.example/postback?cid={tracking.click_id}");
+        }
         StringBuilder sample = new StringBuilder();
         for (Object p : t.parts) {
             sample.append(p instanceof Macro ? "x" : (String) p);

@@ -105,10 +105,10 @@ public record Postback(PostbackTemplate url, boolean post, PostbackTemplate body
         }
     }
 
-    /** {@code scheme://host[:port]} of a URL template (checked by {@link #check} to have one). */
-    static String endpointOf(String urlTemplate) {
+    /** {@code scheme://host[:port]} of a URL template, written literally (checked by {@link #check}). */
+    public static String endpointOf(String urlTemplate) {
         try {
-            // Only the part before the path matters; macros there are not allowed to change the host.
+            // Only the part before the path matters, and check refuses macros there.
             URI u = new URI(urlTemplate.replaceAll("[{}#]", "x"));
             return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort());
         } catch (URISyntaxException e) {

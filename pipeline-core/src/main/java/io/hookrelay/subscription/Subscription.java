@@ -143,6 +143,16 @@ public record Subscription(
                 .dialect(dialect).bodyTemplate(bodyTemplate).bodyEncoding(bodyEncoding).valueMap(valueMap);
     }
 
+    /**
+     * The URL whose {@code scheme://host[:port]} every attempt connects to: {@code url}, or for a
+     * postback its template's, which is literal ({@link Postback#check}), whatever {@code url} says.
+     * Attempt records and logs name this one.
+     */
+    @JsonIgnore
+    public String calledUrl() {
+        return isPostback() ? Postback.endpointOf(urlTemplate) : url;
+    }
+
     /** Whether deliveries go out as a rendered postback rather than the contract's JSON body. */
     @JsonIgnore
     public boolean isPostback() {

@@ -96,6 +96,19 @@ class DeliveryOutcomeWriterTest {
     }
 
     @Test
+    void aPostbackAttemptRecordNamesTheTemplatesHostWhateverTheUrlSays() throws Exception {
+        Subscription base = Fixtures.subscription("op-pb", "https://hooks.example.com/in");
+        Subscription s = Subscription.builder(base.id(), "op-pb", "https://elsewhere.example:9443")
+                .eventTypes(base.eventTypes()).enabled(true).secret(base.secret()).mode(Subscription.MODE_POSTBACK)
+                .urlTemplate("https://tracker.example:8443/pb?cid={tracking.click_id}").build();
+        Delivery d = Fixtures.delivery(s, "e-pb");
+
+        writer.write(d, s, answered(200, null)).get(20, TimeUnit.SECONDS);
+
+        assertThat(attemptOf(d).endpoint()).isEqualTo("https://tracker.example:8443");
+    }
+
+    @Test
     void retriableFailureSchedulesTheNextAttemptOnTheFirstDelayTopic() throws Exception {
         Subscription s = Fixtures.subscription("op-retry", "https://hooks.example.com/in");
         Delivery d = Fixtures.delivery(s, "e-retry");

@@ -107,6 +107,31 @@ class PostbackTemplateTest {
     }
 
     @Test
+    void aMacroInTheSchemeHostOrPortIsRefusedNamingIt() {
+        for (String t : List.of("http://{tracking.sub1}:8080/pb?x=1", "https://{raw:tracking.sub1}/pb",
+                "https://t.example:{deposit_count}/pb", "https://t.example{raw:status}/pb",
+                "https://{raw:tracking.sub1}@t.example/pb")) {
+            assertThatThrownBy(() -> PostbackTemplate.parseUrl(t, MacroDialect.BRACES)).as(t)
+                    .isInstanceOf(InvalidTemplateException.class)
+                    .hasMessageStartingWith("macro {")
+                    .hasMessageContaining("is in the scheme, host or port; write scheme://host[:port] literally");
+        }
+        // Refused before, as not rendering to an http(s) URL with a host, whatever the value.
+        assertThatThrownBy(() -> PostbackTemplate.parseUrl("http{raw:status}://t.example/pb", MacroDialect.BRACES))
+                .isInstanceOf(InvalidTemplateException.class);
+        assertThatThrownBy(() -> PostbackTemplate.parseUrl("http://#tracking.sub1#/pb", MacroDialect.HASH))
+                .hasMessageStartingWith("macro #tracking.sub1# is in the scheme, host or port");
+    }
+
+    @Test
+    void macrosInThePathAndQueryOfALiteralHostAreAccepted() {
+        for (String t : List.of("https://t.example/pb/{event_id}?p={amount}", "https://t.example?cid={tracking.click_id}",
+                "http://t.example:8080/{raw:status}", "https://t.example/fixed")) {
+            assertThat(PostbackTemplate.parseUrl(t, MacroDialect.BRACES).toString()).isEqualTo(t);
+        }
+    }
+
+    @Test
     void badValueMapIsRefusedNamingTheField() {
         assertThatThrownBy(() -> PostbackTemplate.checkValueMap(Map.of("stage", Map.of("a", "1"))))
                 .hasMessage("value_map.stage names no event field");

@@ -1,7 +1,5 @@
 package io.hookrelay.dispatcher.status;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,7 +16,9 @@ import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.event.FieldError;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.JsonBody;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -57,8 +57,6 @@ final class RedeliveryRoutes {
 
     /** Deliveries one recover call takes at most: about 2 KiB each in memory while they are written. */
     static final int RECOVER_MAX = 50_000;
-    static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
-    static final String SUBSCRIPTION_DISABLED = "subscription_disabled";
     /** Skip reason of a resend: the subscription is disabled. Wire contract, like {@link Redeliveries.Skip}. */
     static final String SKIP_DISABLED = "subscription_disabled";
     private static final Set<String> RECOVERABLE = Set.of(Outcome.DEAD.wire(), Outcome.RETRYING.wire());
@@ -118,7 +116,7 @@ final class RedeliveryRoutes {
             total = total.add(ResendPart.fromJson(StatusRoutes.readTree(a.body())));
         }
         if (total.found == 0) {
-            throw new ApiError(404, "not_found", "The delivery log has no delivery of event " + eventId
+            throw new ApiError(404, ErrorCodes.NOT_FOUND, "The delivery log has no delivery of event " + eventId
                     + (only == null ? "" : " to subscription " + only) + ": the event matched no subscription, was "
                     + "never accepted, or was first attempted longer ago than WEBHOOKS_STATUS_RETENTION", List.of());
         }
@@ -126,7 +124,7 @@ final class RedeliveryRoutes {
                 .with("subscription_id", only).with("queued", total.queued.size()).with("skipped", total.skipped));
         if (total.queued.isEmpty()) {
             boolean allExpired = total.skipped.keySet().equals(Set.of(Redeliveries.Skip.EVENT_EXPIRED.wire));
-            throw new ApiError(allExpired ? 410 : 409, allExpired ? "event_expired" : "not_resendable",
+            throw new ApiError(allExpired ? 410 : 409, allExpired ? ErrorCodes.EVENT_EXPIRED : ErrorCodes.NOT_RESENDABLE,
                     "Nothing of event " + eventId + " could be sent again: " + total.skipped
                             + (allExpired ? " (Kafka's retention on webhooks.accepted has deleted it)" : ""),
                     List.of());
@@ -143,7 +141,7 @@ final class RedeliveryRoutes {
     private void localResend(Context ctx) {
         String operator = keys.operatorOf(ctx);
         status.requireLoaded();
-        JsonNode ask = StatusRoutes.readTree(ctx.bodyAsBytes());
+        JsonNode ask = JsonBody.parse(ctx.bodyAsBytes());
         List<Subscription> mine = new ArrayList<>();
         for (JsonNode id : ask.path("subscription_ids")) {
             // The key's operator, not the caller's word, decides which subscriptions are looked at.
@@ -206,7 +204,7 @@ final class RedeliveryRoutes {
     /** The optional subscription of a resend: {@code ?subscription_id=} or {@code {"subscription_id"}}. */
     private static String subscriptionOf(Context ctx) {
         String fromQuery = ctx.queryParam("subscription_id");
-        JsonNode body = optionalBody(ctx);
+        JsonNode body = JsonBody.optionalObject(ctx, JsonBody.OBJECT_LIMIT, "such as {\"subscription_id\": \"sub_...\"}");
         List<FieldError> problems = new ArrayList<>();
         String fromBody = null;
         if (body != null) {
@@ -301,7 +299,7 @@ final class RedeliveryRoutes {
     }
 
     private static Window window(Context ctx) {
-        JsonNode body = optionalBody(ctx);
+        JsonNode body = JsonBody.optionalObject(ctx, JsonBody.OBJECT_LIMIT, "such as {\"since\": \"2026-11-27T00:00:00Z\"}");
         if (body == null) {
             throw ApiError.badRequest("A recover needs a JSON body with since (and optionally until), such as "
                     + "{\"since\": \"2026-11-27T00:00:00Z\"}", List.of(new FieldError("since", "is required")));
@@ -347,26 +345,8 @@ final class RedeliveryRoutes {
 
     // ---- shared
 
-    /** The JSON object body, or null when there is none. @throws ApiError 400 when it is not a JSON object */
-    private static JsonNode optionalBody(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
-            return null;
-        }
-        JsonNode n;
-        try {
-            n = Json.tree(bytes);
-        } catch (IOException e) {
-            throw new ApiError(400, "invalid_json", "The body is not JSON: " + e.getMessage(), List.of());
-        }
-        if (!n.isObject()) {
-            throw new ApiError(400, "invalid_json", "The body must be a JSON object", List.of());
-        }
-        return n;
-    }
-
     private static ApiError disabled(Subscription s, String doing) {
-        return new ApiError(409, SUBSCRIPTION_DISABLED, "Subscription " + s.id() + " is disabled"
+        return new ApiError(409, ErrorCodes.SUBSCRIPTION_DISABLED, "Subscription " + s.id() + " is disabled"
                 + (s.disabledReason() == null ? "" : " (" + s.disabledReason() + ")") + "; enable it with PATCH "
                 + "/v1/subscriptions/" + s.id() + " {\"enabled\": true} before " + doing
                 + ", or its deliveries would only be dead-lettered again", List.of());
@@ -379,8 +359,8 @@ final class RedeliveryRoutes {
                 h.handle(ctx);
             } catch (KafkaUnavailable e) {
                 log.warn("Redelivery failed: {}", e.getMessage());
-                throw new ApiError(503, KAFKA_UNAVAILABLE, e.getMessage() + "; repeat the request: every "
-                        + "delivery keeps its webhook-id, so receivers deduplicate", List.of());
+                throw ApiError.kafkaUnavailable(e.getMessage() + "; repeat the request: every "
+                        + "delivery keeps its webhook-id, so receivers deduplicate");
             }
         });
     }

@@ -17,7 +17,9 @@ import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.JsonBody;
 import io.hookrelay.signing.WebhookIds;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -48,7 +50,7 @@ import org.apache.kafka.streams.state.HostInfo;
 final class StatusRoutes {
 
     static final String INTERNAL = "/internal/status";
-    static final String UNAVAILABLE = "status_unavailable";
+    static final String UNAVAILABLE = ErrorCodes.STATUS_UNAVAILABLE;
     /** Seconds a caller should wait before retrying a 503; a rebalance settles in about that. */
     static final String RETRY_AFTER_SECONDS = "1";
 
@@ -113,7 +115,7 @@ final class StatusRoutes {
     private void localEventDeliveries(Context ctx) {
         String operator = keys.operatorOf(ctx);
         requireLoaded();
-        JsonNode ask = readTree(ctx.bodyAsBytes());
+        JsonNode ask = JsonBody.parse(ctx.bodyAsBytes());
         String eventId = ask.path("event_id").asText();
         List<Map<String, Object>> data = new ArrayList<>();
         for (JsonNode id : ask.path("subscription_ids")) {

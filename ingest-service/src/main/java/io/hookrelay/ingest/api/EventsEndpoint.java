@@ -1,6 +1,7 @@
 package io.hookrelay.ingest.api;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,7 +20,9 @@ import io.hookrelay.event.FieldError;
 import io.hookrelay.event.ValidationResult;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.JsonBody;
 import io.hookrelay.logging.LogLine;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
@@ -39,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class EventsEndpoint {
 
     static final int MAX_BATCH = 500;
+    /** 1 MiB, the largest events body (contract §5). */
+    static final int EVENTS_LIMIT = 1_048_576;
     /** A refusal's log line names at most this many bad fields, each cut to the next limit (chars). */
     private static final int MAX_LOGGED_FIELDS = 5;
     private static final int MAX_LOGGED_FIELD_CHARS = 40;
@@ -47,12 +52,14 @@ final class EventsEndpoint {
     private final ApiKeys keys;
     private final Producer<String, byte[]> producer;
     private final WriteHealth health;
-    private final EventValidator validator = new EventValidator();
+    private final EventValidator validator;
     private final Counter accepted;
     private final Counter rejected;
     private final MeterRegistry metrics;
 
-    EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics) {
+    EventsEndpoint(ApiKeys keys, Producer<String, byte[]> producer, WriteHealth health, MeterRegistry metrics,
+                   Clock clock) {
+        this.validator = new EventValidator(clock);
         this.keys = keys;
         this.producer = producer;
         this.health = health;
@@ -72,7 +79,7 @@ final class EventsEndpoint {
         List<ValidationResult> results;
         try {
             operator = keys.operatorOf(ctx);
-            JsonNode body = JsonBody.read(ctx, JsonBody.EVENTS_LIMIT);
+            JsonNode body = JsonBody.read(ctx, EVENTS_LIMIT);
             results = check(batch(body), operator);
         } catch (ApiError e) {
             refused(e, operator);
@@ -124,7 +131,7 @@ final class EventsEndpoint {
                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                 log.warn("Kafka did not acknowledge a batch of {} events from operator {}: {}", results.size(), operator,
                         cause.toString());
-                throw ApiErrors.kafkaUnavailable("Kafka did not acknowledge every event of the batch (" + cause.getMessage()
+                throw ApiError.kafkaUnavailable("Kafka did not acknowledge every event of the batch (" + cause.getMessage()
                         + "); nothing is accepted: send the same batch again, event ids make the retry safe");
             }
             health.succeeded();
@@ -143,12 +150,12 @@ final class EventsEndpoint {
             return List.of(body);
         }
         if (body.isEmpty()) {
-            throw new ApiError(400, ApiErrors.INVALID_REQUEST, "The batch is empty; send one event or an array of 1 to "
+            throw new ApiError(400, ErrorCodes.INVALID_REQUEST, "The batch is empty; send one event or an array of 1 to "
                     + MAX_BATCH + " events");
         }
         if (body.size() > MAX_BATCH) {
             rejected.increment(body.size());
-            throw new ApiError(400, ApiErrors.INVALID_REQUEST, "The batch holds " + body.size()
+            throw new ApiError(400, ErrorCodes.INVALID_REQUEST, "The batch holds " + body.size()
                     + " events, more than the limit of " + MAX_BATCH + " per request; split it");
         }
         List<JsonNode> out = new ArrayList<>(body.size());
@@ -178,14 +185,14 @@ final class EventsEndpoint {
         // Another operator's event is refused before any validation detail: the key may not write it at all.
         if (!foreign.isEmpty()) {
             rejected.increment(events.size());
-            throw new ApiError(403, ApiErrors.FORBIDDEN, foreign.size() + " of " + events.size()
+            throw new ApiError(403, ErrorCodes.FORBIDDEN, foreign.size() + " of " + events.size()
                     + " events name another operator_id than the API key's operator '" + operator
                     + "'; nothing was accepted", foreign);
         }
         if (!invalid.isEmpty()) {
             rejected.increment(events.size());
             long bad = results.stream().filter(r -> !r.valid()).count();
-            throw new ApiError(400, ApiErrors.INVALID_EVENT, bad + " of " + events.size()
+            throw new ApiError(400, ErrorCodes.INVALID_EVENT, bad + " of " + events.size()
                     + " events are invalid, so none was accepted: " + ApiErrors.summarize(invalidText, 3), invalid);
         }
         return results;

@@ -34,7 +34,7 @@ public final class IngestApi {
     public IngestApi(ApiKeys keys, Producer<String, byte[]> producer, SubscriptionCatalog catalog,
                      SubscriptionPublisher publisher, TargetPolicy targets, WebhookSender tester, Clock clock,
                      MeterRegistry metrics, Duration rotationGrace) {
-        this.events = new EventsEndpoint(keys, producer, health, metrics);
+        this.events = new EventsEndpoint(keys, producer, health, metrics, clock);
         this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health,
                 new TestFire(tester, clock), rotationGrace);
     }

@@ -12,6 +12,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import io.hookrelay.http.ApiError;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.subscription.EventTypePattern;
 import io.hookrelay.subscription.PayloadFilter;
 import io.hookrelay.subscription.Postback;
@@ -379,8 +380,8 @@ final class SubscriptionBody {
         }
         try {
             Postback.check(urlTemplate, method, dialect, bodyTemplate, bodyEncoding, valueMap);
-            // The same target rules as url, on the host the postback goes to.
-            targets.problem(urlTemplate.replaceAll("[{}#]", "x"))
+            // The same target rules as url, on the host the postback goes to (literal, so known now).
+            targets.problem(Postback.endpointOf(urlTemplate))
                     .ifPresent(p -> error(URL_TEMPLATE, p));
         } catch (Postback.InvalidPostbackException e) {
             error(e.field(), e.problem());
@@ -434,7 +435,7 @@ final class SubscriptionBody {
 
     private void throwIfInvalid() {
         if (!errors.isEmpty()) {
-            throw new ApiError(400, ApiErrors.INVALID_SUBSCRIPTION, "The subscription is invalid: "
+            throw new ApiError(400, ErrorCodes.INVALID_SUBSCRIPTION, "The subscription is invalid: "
                     + ApiErrors.summarize(problems, 3), errors);
         }
     }

@@ -12,8 +12,10 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.JsonBody;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
@@ -63,7 +65,7 @@ final class SubscriptionsEndpoint {
 
     void create(Context ctx) {
         String operator = keys.operatorOf(ctx);
-        JsonNode body = JsonBody.read(ctx, JsonBody.SUBSCRIPTION_LIMIT);
+        JsonNode body = JsonBody.read(ctx, JsonBody.OBJECT_LIMIT);
         Subscription s = SubscriptionBody.create(body, targets, Secrets.newSubscriptionId(), operator,
                 Secrets.newSecret(), clock.instant());
         write(ctx, "create", s.id(), publisher.put(s), saved -> {
@@ -107,7 +109,7 @@ final class SubscriptionsEndpoint {
     void patch(Context ctx) {
         String operator = keys.operatorOf(ctx);
         Subscription current = owned(ctx, operator);
-        JsonNode body = JsonBody.read(ctx, JsonBody.SUBSCRIPTION_LIMIT);
+        JsonNode body = JsonBody.read(ctx, JsonBody.OBJECT_LIMIT);
         Subscription changed = SubscriptionBody.patch(body, targets, current, clock.instant());
         write(ctx, "change", current.id(), publisher.put(changed), saved -> {
             log.info("{}", line("subscription.changed", saved));
@@ -162,7 +164,7 @@ final class SubscriptionsEndpoint {
     private void requireLoaded() {
         // Before the catalog has read the whole topic, a 404 or a short list would be a lie.
         if (!catalog.isCaughtUp()) {
-            throw ApiErrors.kafkaUnavailable("The subscriptions are still loading from " + Topics.SUBSCRIPTIONS
+            throw ApiError.kafkaUnavailable("The subscriptions are still loading from " + Topics.SUBSCRIPTIONS
                     + "; retry in a few seconds");
         }
     }
@@ -176,7 +178,7 @@ final class SubscriptionsEndpoint {
                 Throwable cause = failure.getCause() != null && failure instanceof CompletionException
                         ? failure.getCause() : failure;
                 log.warn("Kafka did not acknowledge the {} of subscription {}: {}", what, id, cause.toString());
-                throw ApiErrors.kafkaUnavailable("Kafka did not acknowledge the " + what + " of subscription " + id
+                throw ApiError.kafkaUnavailable("Kafka did not acknowledge the " + what + " of subscription " + id
                         + " on " + Topics.SUBSCRIPTIONS + " (" + cause.getMessage() + "); retry the request");
             }
             health.succeeded();

@@ -1,16 +1,9 @@
 package io.hookrelay.ingest.stream;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-import com.fasterxml.jackson.core.ErrorReportConfiguration;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.event.EventFamily;
@@ -28,8 +21,7 @@ import org.apache.kafka.common.header.Headers;
 final class EventDecoder {
 
     /** Characters of a bad token that a parse error quotes; the validator quotes bad values the same way. */
-    static final int MAX_QUOTED_TOKEN_CHARS = 40;
-    private static final ObjectReader JSON = jsonReader();
+    static final int MAX_QUOTED_TOKEN_CHARS = Json.MAX_QUOTED_TOKEN_CHARS;
     /** How the schemas module's message for an unknown writer schema begins (AvroEvents); a test pins it. */
     static final String UNKNOWN_FINGERPRINT = "unknown schema fingerprint";
 
@@ -69,21 +61,17 @@ final class EventDecoder {
     }
 
     private static JsonNode json(byte[] value) throws UnreadableEvent {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(value);
-        } catch (JsonProcessingException e) {
-            // The original message leaves out Jackson's source excerpt: the header and the log
-            // name the problem and where it is, not the payload.
-            throw new UnreadableEvent(RejectReason.INVALID_JSON,
-                    "invalid JSON: " + e.getOriginalMessage() + at(e.getLocation()));
-        } catch (IOException e) {
-            throw new UnreadableEvent(RejectReason.INVALID_JSON, "invalid JSON: " + e.getMessage());
-        }
-        if (tree == null || tree.isMissingNode()) {
+        if (value.length == 0) {
             throw new UnreadableEvent(RejectReason.INVALID_JSON, "invalid JSON: the record is empty");
         }
-        return tree;
+        try {
+            // The same strict reader as the HTTP API: UTF-8 only, one document, no duplicate keys.
+            // Its messages leave out Jackson's source excerpt: the header and the log name the
+            // problem and where it is, not the payload.
+            return Json.strictTree(value);
+        } catch (Json.MalformedJsonException e) {
+            throw new UnreadableEvent(RejectReason.INVALID_JSON, "invalid JSON: " + e.detail());
+        }
     }
 
     private static JsonNode avro(byte[] value, EventFamily topicFamily) throws UnreadableEvent {
@@ -107,23 +95,6 @@ final class EventDecoder {
         }
         String message = e.getMessage() == null ? "" : e.getMessage();
         return message.startsWith(UNKNOWN_FINGERPRINT) ? RejectReason.UNKNOWN_SCHEMA : RejectReason.INVALID_AVRO;
-    }
-
-    private static ObjectReader jsonReader() {
-        // A copy, so the shared mapper keeps its settings. Jackson quotes up to 256 characters of a
-        // bad token; the reason goes to logs, where payloads do not belong, so quote fewer.
-        ObjectMapper mapper = Json.MAPPER.copy();
-        mapper.getFactory().setErrorReportConfiguration(
-                ErrorReportConfiguration.builder().maxErrorTokenLength(MAX_QUOTED_TOKEN_CHARS).build());
-        // Two events in one record would otherwise pass as the first one, the second silently lost.
-        return mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-
-    private static String at(JsonLocation location) {
-        if (location == null || location.getLineNr() < 0) {
-            return "";
-        }
-        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     /** A record whose value is not an event in either accepted encoding. Retrying cannot help. */

@@ -1,6 +1,7 @@
 package io.hookrelay.ingest.stream;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,13 +36,14 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
 
     private static final Logger log = LoggerFactory.getLogger(EventScreen.class);
 
-    private final EventValidator validator = new EventValidator();
+    private final EventValidator validator;
     private final int maxRecordBytes;
     private final IngestMetrics.Rejections rejectionsByReason;
     private ProcessorContext<byte[], Verdict> context;
     private Sensor rejections;
 
-    EventScreen(int maxRecordBytes, IngestMetrics.Rejections rejectionsByReason) {
+    EventScreen(int maxRecordBytes, IngestMetrics.Rejections rejectionsByReason, Clock clock) {
+        this.validator = new EventValidator(clock);
         this.maxRecordBytes = maxRecordBytes;
         this.rejectionsByReason = rejectionsByReason;
     }

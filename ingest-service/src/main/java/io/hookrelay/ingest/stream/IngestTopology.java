@@ -38,7 +38,7 @@ final class IngestTopology {
         builder.addStateStore(DuplicateFilter.storeBuilder(dedupeWindow));
 
         builder.stream(Topics.EVENT_TOPICS, Consumed.with(BYTES, BYTES).withName("events"))
-                .process(() -> new EventScreen(maxRecordBytes, rejections), Named.as("screen"))
+                .process(() -> new EventScreen(maxRecordBytes, rejections, clock), Named.as("screen"))
                 .split(Named.as("screened-"))
                 .branch((key, verdict) -> verdict.accepted(),
                         Branched.withConsumer(accepted -> accept(accepted, dedupeWindow, clock), "accepted"))

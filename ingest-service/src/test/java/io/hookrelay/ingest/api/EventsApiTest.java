@@ -143,6 +143,39 @@ class EventsApiTest {
     }
 
     @Test
+    void refusesInvalidUtf8InsideAStringNamingTheByteOffset() {
+        for (byte[] bad : List.of(new byte[] {(byte) 0xc0, (byte) 0xaf}, new byte[] {(byte) 0xe0, (byte) 0x80, (byte) 0xaf},
+                new byte[] {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80})) {
+            String json = Json.string(TestEvents.ftd(id(), OPERATOR_A, "MARK"));
+            int at = json.indexOf("MARK");
+            byte[] head = json.substring(0, at).getBytes(StandardCharsets.UTF_8);
+            byte[] tail = json.substring(at + 4).getBytes(StandardCharsets.UTF_8);
+            byte[] body = new byte[head.length + bad.length + tail.length];
+            System.arraycopy(head, 0, body, 0, head.length);
+            System.arraycopy(bad, 0, body, head.length, bad.length);
+            System.arraycopy(tail, 0, body, head.length + bad.length, tail.length);
+
+            ApiClient.Response r = client.send("POST", "/v1/events", KEY_A, "application/json", body);
+
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.error()).isEqualTo("invalid_json");
+            assertThat(r.message()).startsWith("The request body is not valid UTF-8 at byte offset " + head.length
+                    + ": the byte 0x" + String.format("%02X", bad[0] & 0xff) + " there is not part of a valid UTF-8 character");
+        }
+    }
+
+    @Test
+    void refusesABodyThatLooksLikeUtf32AsInvalidJsonNotAsAServerError() {
+        byte[] utf32ish = {'{', 0, 0, 0, '"', 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f};
+
+        ApiClient.Response r = client.send("POST", "/v1/events", KEY_A, "application/json", utf32ish);
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_json");
+        assertThat(r.message()).startsWith("The request body is not valid");
+    }
+
+    @Test
     void refusesUnparseableJsonNamingWhereItBreaks() {
         byte[] body = "{\"event_id\": \"e1\",\n \"event_type\": }".getBytes(StandardCharsets.UTF_8);
 
@@ -255,7 +288,7 @@ class EventsApiTest {
         JsonNode written = parse(rec.value());
         assertThat(rec.key()).isEqualTo(key);
         assertThat(KafkaTestClient.header(rec, "content-type")).isEqualTo("application/json");
-        assertThat(written).isEqualTo(new EventValidator().validate(sent, null).canonical());
+        assertThat(written).isEqualTo(new EventValidator(java.time.Clock.systemUTC()).validate(sent, null).canonical());
         assertThat(written.get("occurred_at").asText()).isEqualTo("2026-11-27T10:15:30Z");
         assertThat(written.get("is_test").asBoolean()).isFalse();
     }

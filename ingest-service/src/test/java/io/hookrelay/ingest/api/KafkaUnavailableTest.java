@@ -40,7 +40,7 @@ class KafkaUnavailableTest {
             assertThat(server.api.kafkaWritable()).isFalse();
 
             ApiClient.Response create = client.postJson("/v1/subscriptions", KEY_A,
-                    Map.of("url", "https://203.0.113.10/hook", "event_types", List.of("*")));
+                    Map.of("url", "https://93.184.215.14/hook", "event_types", List.of("*")));
             assertThat(create.status()).isEqualTo(503);
             assertThat(create.error()).isEqualTo("kafka_unavailable");
             assertThat(create.message()).contains(Topics.SUBSCRIPTIONS, "retry");

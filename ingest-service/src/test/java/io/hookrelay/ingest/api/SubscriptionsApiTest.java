@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 class SubscriptionsApiTest {
 
-    /** A public address (TEST-NET-3): passes the private-address rule without a DNS lookup. */
-    private static final String PUBLIC_URL = "https://203.0.113.10/hooks/hookrelay";
+    /** A public address (example.com's former one): passes the address rule without a DNS lookup; never called. */
+    private static final String PUBLIC_URL = "https://93.184.215.14/hooks/hookrelay";
 
     private static ApiServer server;
     private static ApiServer allowingPrivate;
@@ -289,7 +289,7 @@ class SubscriptionsApiTest {
         assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().has("where")).isFalse();
     }
 
-    private static final String POSTBACK_TEMPLATE = "https://203.0.113.10/postback?cid={tracking.click_id}"
+    private static final String POSTBACK_TEMPLATE = "https://93.184.215.14/postback?cid={tracking.click_id}"
             + "&payout={amount}&cur={currency}&tx={transaction_id}&status={status}&et={event_type}";
 
     private static Map<String, Object> postbackBody(String urlTemplate) {
@@ -313,7 +313,7 @@ class SubscriptionsApiTest {
         ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body);
         assertThat(created.status()).isEqualTo(201);
         String id = created.json().get("id").asText();
-        assertThat(created.json().get("url").asText()).as("the template's scheme://host").isEqualTo("https://203.0.113.10");
+        assertThat(created.json().get("url").asText()).as("the template's scheme://host").isEqualTo("https://93.184.215.14");
 
         ApiClient.Response renamed = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("description", "x"));
         assertThat(renamed.status()).isEqualTo(200);
@@ -333,7 +333,7 @@ class SubscriptionsApiTest {
     @Test
     void refusesAPostbackTemplateNamingTheMacroAtCreateAndPatch() {
         ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A,
-                postbackBody("https://203.0.113.10/postback?cid={tracking.click_id}&payout={payout}"));
+                postbackBody("https://93.184.215.14/postback?cid={tracking.click_id}&payout={payout}"));
 
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.error()).isEqualTo("invalid_subscription");
@@ -354,6 +354,17 @@ class SubscriptionsApiTest {
         ApiClient.Response dialect = client.patchJson("/v1/subscriptions/" + id, KEY_A, Map.of("dialect", "hash"));
         assertThat(fields(dialect)).containsExactly("url_template");
         assertThat(client.get("/v1/subscriptions/" + id, KEY_A).json().has("method")).isFalse();
+    }
+
+    @Test
+    void refusesAPostbackTemplateWhoseHostIsAMacro() {
+        ApiClient.Response r = allowingPrivate.client().postJson("/v1/subscriptions", KEY_A,
+                postbackBody("http://{tracking.sub1}:8080/pb?x=1"));
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).isEqualTo("invalid_subscription");
+        assertThat(fields(r)).containsExactly("url_template");
+        assertThat(message(r, "url_template")).startsWith("macro {tracking.sub1} is in the scheme, host or port");
     }
 
     @Test
@@ -406,7 +417,7 @@ class SubscriptionsApiTest {
         assertThat(refused.details().get(0).get("message").asText())
                 .contains("127.0.0.1", "WEBHOOKS_ALLOW_PRIVATE_TARGETS=true");
 
-        ApiClient.Response ftp = client.postJson("/v1/subscriptions", KEY_A, body("ftp://203.0.113.10/x", List.of("*")));
+        ApiClient.Response ftp = client.postJson("/v1/subscriptions", KEY_A, body("ftp://93.184.215.14/x", List.of("*")));
         assertThat(ftp.status()).isEqualTo(400);
         assertThat(ftp.details().get(0).get("message").asText()).contains("http or https");
 
@@ -414,6 +425,66 @@ class SubscriptionsApiTest {
                 body("http://127.0.0.1:9999/hook", List.of("*")));
         assertThat(allowed.status()).isEqualTo(201);
         assertThat(allowed.json().get("url").asText()).isEqualTo("http://127.0.0.1:9999/hook");
+    }
+
+    @Test
+    void refusesAddressesEmbeddingAPrivateOneAtCreateAndPatch() {
+        for (String url : List.of("http://[::127.0.0.1]/", "http://[::ffff:10.0.0.1]/", "http://[64:ff9b::a00:1]/",
+                "http://[64:ff9b::a9fe:a9fe]/latest/meta-data", "http://[2002:a9fe:a9fe::1]/",
+                "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "http://255.255.255.255/", "http://[fec0::1]/")) {
+            ApiClient.Response created = client.postJson("/v1/subscriptions", KEY_A, body(url, List.of("*")));
+            assertThat(created.status()).as(url).isEqualTo(400);
+            assertThat(created.details().get(0).get("field").asText()).isEqualTo("url");
+            assertThat(created.details().get(0).get("message").asText()).as(url)
+                    .startsWith("resolves to ").contains("WEBHOOKS_ALLOW_PRIVATE_TARGETS=true");
+        }
+        String id = client.postJson("/v1/subscriptions", KEY_A, body(PUBLIC_URL, List.of("*"))).json().get("id").asText();
+        ApiClient.Response patched = client.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("url", "http://[64:ff9b::a9fe:a9fe]/latest/meta-data"));
+        assertThat(patched.status()).isEqualTo(400);
+        assertThat(patched.details().get(0).get("message").asText())
+                .contains("a NAT64 address embedding 169.254.169.254, a link-local address");
+    }
+
+    @Test
+    void refusesNumericHostsResolversReadDifferentlyEvenWhenPrivateTargetsAreAllowed() {
+        ApiClient allowing = allowingPrivate.client();
+        for (String url : List.of("http://0177.0.0.1/", "http://0x7f.0.0.1/", "http://0x7f000001/",
+                "http://2130706433/", "http://127.1/", "http://10.1/")) {
+            ApiClient.Response created = allowing.postJson("/v1/subscriptions", KEY_A, body(url, List.of("*")));
+            assertThat(created.status()).as(url).isEqualTo(400);
+            assertThat(created.error()).isEqualTo("invalid_subscription");
+            assertThat(created.details().get(0).get("field").asText()).isEqualTo("url");
+            assertThat(created.details().get(0).get("message").asText()).as(url)
+                    .contains("a numeric address in a form that resolvers read differently");
+        }
+        String id = allowing.postJson("/v1/subscriptions", KEY_A, body("http://127.0.0.1:9999/hook", List.of("*")))
+                .json().get("id").asText();
+        ApiClient.Response patched = allowing.patchJson("/v1/subscriptions/" + id, KEY_A,
+                Map.of("url", "http://0177.0.0.1:9999/hook"));
+        assertThat(patched.status()).isEqualTo(400);
+        assertThat(patched.details().get(0).get("field").asText()).isEqualTo("url");
+    }
+
+    @Test
+    void refusesBodiesThatAreNotUtf8JsonOnCreateAndPatchAsInvalidJson() {
+        byte[] utf32ish = {'{', 0, 0, 0, '"', 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f};
+        byte[] overlong = {'{', '"', 'u', 'r', 'l', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
+        String id = client.postJson("/v1/subscriptions", KEY_A, body(PUBLIC_URL, List.of("*"))).json().get("id").asText();
+        for (byte[] bad : List.of(utf32ish, overlong)) {
+            ApiClient.Response created = client.send("POST", "/v1/subscriptions", KEY_A, "application/json", bad);
+            ApiClient.Response patched = client.send("PATCH", "/v1/subscriptions/" + id, KEY_A, "application/json", bad);
+            for (ApiClient.Response r : List.of(created, patched)) {
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(r.error()).isEqualTo("invalid_json");
+                assertThat(r.message()).startsWith("The request body is not valid");
+            }
+        }
+        ApiClient.Response duplicate = client.send("POST", "/v1/subscriptions", KEY_A, "application/json",
+                ("{\"url\": \"" + PUBLIC_URL + "\", \"url\": \"http://10.0.0.1/\", \"event_types\": [\"*\"]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(duplicate.error()).isEqualTo("invalid_json");
+        assertThat(duplicate.message()).contains("Duplicate field 'url'");
     }
 
     @Test

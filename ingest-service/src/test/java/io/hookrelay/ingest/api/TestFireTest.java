@@ -296,13 +296,13 @@ class TestFireTest {
     void sampleEventOfEveryEventTypeIsAValidEventOfTheContractMarkedAsATest() {
         Instant now = Instant.parse("2026-11-27T10:15:30Z");
         for (String type : EventFamily.allEventTypes()) {
-            Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, "https://203.0.113.10")
+            Subscription s = Subscription.builder(Secrets.newSubscriptionId(), OPERATOR_A, "https://93.184.215.14")
                     .eventTypes(type).filter(Subscription.Filter.NONE).description("sample").enabled(true)
                     .secret(Secrets.newSecret()).createdAt(now).updatedAt(now).build();
 
             ObjectNode sample = TestFire.sampleEvent(s, "0123456789abcdef", Clock.fixed(now, ZoneOffset.UTC));
 
-            ValidationResult checked = new EventValidator().validate(sample, null);
+            ValidationResult checked = new EventValidator(Clock.fixed(now, ZoneOffset.UTC)).validate(sample, null);
             assertThat(checked.errors()).as("errors of the %s sample", type).isEmpty();
             assertThat(checked.canonical()).as("the %s sample is already canonical", type).isEqualTo(sample);
             assertThat(sample.get("event_type").asText()).isEqualTo(type);

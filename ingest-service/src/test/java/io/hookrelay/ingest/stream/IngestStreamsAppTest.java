@@ -117,6 +117,8 @@ class IngestStreamsAppTest {
                 new Poison("unknown-schema", unknownSchema, null, EventDecoder.UNKNOWN_FINGERPRINT + " 0x4242424242424242",
                         "unknown_schema"),
                 new Poison("truncated-avro", Arrays.copyOf(avro, 12), null, "truncated record", "invalid_avro"),
+                new Poison("not-utf8", invalidUtf8Event(), JSON,
+                        "invalid JSON: not valid UTF-8 at byte offset ", "invalid_json"),
                 new Poison("tombstone", null, null, "the record has no value", "no_value"));
 
         // One partition, so "before" and "after" are the order the app reads them in.
@@ -213,5 +215,16 @@ class IngestStreamsAppTest {
 
     /** A record that is not a valid event, and the words its rejection must contain. */
     private record Poison(String key, byte[] value, String contentType, String expectedError, String reason) {
+    }
+
+    /** A conversion event whose tracking.sub1 holds an overlong encoding of '/'. */
+    private static byte[] invalidUtf8Event() {
+        ObjectNode e = conversionJson("op-1", "bad-utf8");
+        e.putObject("tracking").put("sub1", "MARK");
+        String text = new String(bytes(e), java.nio.charset.StandardCharsets.UTF_8);
+        int at = text.indexOf("MARK");
+        byte[] head = text.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tail = text.substring(at + 4).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return concat(concat(head, new byte[] {(byte) 0xc0, (byte) 0xaf}), tail);
     }
 }

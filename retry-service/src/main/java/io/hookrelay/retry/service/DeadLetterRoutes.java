@@ -1,7 +1,5 @@
 package io.hookrelay.retry.service;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -11,11 +9,11 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.config.PipelineConfig;
-import io.hookrelay.contract.Json;
 import io.hookrelay.event.FieldError;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.JsonBody;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import org.apache.kafka.clients.producer.Producer;
@@ -39,8 +37,6 @@ public final class DeadLetterRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterRoutes.class);
 
-    /** Retriable: Kafka could not be read or did not take the writes; the caller repeats the request. */
-    static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
     static final Duration STALL_TIMEOUT = Duration.ofSeconds(15);
 
     private final ApiKeys keys;
@@ -137,20 +133,10 @@ public final class DeadLetterRoutes {
 
     /** The filters of a JSON object body; none for an empty body. */
     private static Map<String, String> bodyParameters(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+        JsonNode body = JsonBody.optionalObject(ctx, JsonBody.OBJECT_LIMIT,
+                "of filters such as {\"subscription_id\": \"sub_...\", \"reason\": \"exhausted\"}, or none");
+        if (body == null) {
             return Map.of();
-        }
-        JsonNode body;
-        try {
-            body = Json.tree(bytes);
-        } catch (IOException e) {
-            throw new ApiError(400, "invalid_json", "The body is not JSON: " + e.getMessage()
-                    + "; send a JSON object of filters, or none", List.of());
-        }
-        if (!body.isObject()) {
-            throw new ApiError(400, "invalid_json", "The body must be a JSON object of filters, such as "
-                    + "{\"subscription_id\": \"sub_...\", \"reason\": \"exhausted\"}", List.of());
         }
         Map<String, String> params = new LinkedHashMap<>();
         body.fields().forEachRemaining(f -> {
@@ -172,7 +158,7 @@ public final class DeadLetterRoutes {
             return call.get();
         } catch (DeadLetters.UnavailableException e) {
             log.warn("Dead-letter request failed: {}", e.getMessage());
-            throw new ApiError(503, KAFKA_UNAVAILABLE, e.getMessage() + "; retry the request", List.of());
+            throw ApiError.kafkaUnavailable(e.getMessage() + "; retry the request");
         }
     }
 }
