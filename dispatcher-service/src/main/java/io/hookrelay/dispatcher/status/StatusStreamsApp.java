@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.kafka.SupervisedStreams;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -89,6 +90,7 @@ final class StatusStreamsApp implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // -1: the broker's default replication factor, so one setting serves a laptop and a cluster.
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        KafkaClients.groupMembership().forEach((k, v) -> p.put(StreamsConfig.mainConsumerPrefix(k), v));
         // No timestamp alignment between attempts and dead letters (there is no join): process what
         // has arrived instead of waiting for, and checking, an empty partition.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Properties;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.kafka.SupervisedStreams;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -104,6 +105,7 @@ public final class IngestStreamsApp implements AutoCloseable {
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
         // -1: the broker's default replication factor, so one setting serves a laptop and a cluster.
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+        KafkaClients.groupMembership().forEach((k, v) -> p.put(StreamsConfig.mainConsumerPrefix(k), v));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), MAX_RECORD_BYTES);
         return p;
     }
