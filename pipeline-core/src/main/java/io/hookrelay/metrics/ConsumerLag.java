@@ -54,6 +54,7 @@ public final class ConsumerLag implements AutoCloseable {
     private final Admin admin;
     private final ScheduledExecutorService refresher;
     private final Map<TopicPartition, AtomicLong> lags = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, AtomicLong> openTransactions = new ConcurrentHashMap<>();
 
     private ConsumerLag(String bootstrap, String group, Collection<String> topics, String clientId, MeterRegistry registry) {
         this.group = group;
@@ -106,6 +107,8 @@ public final class ConsumerLag implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(2 * REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         Map<TopicPartition, ListOffsetsResultInfo> ends = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, ListOffsetsResultInfo> written = offsets(partitions, OffsetSpec.latest(),
+                IsolationLevel.READ_UNCOMMITTED);
         List<TopicPartition> neverCommitted = partitions.stream()
                 .filter(tp -> committed.get(tp) == null).toList();
         Map<TopicPartition, ListOffsetsResultInfo> starts = neverCommitted.isEmpty() ? Map.of()
@@ -114,15 +117,43 @@ public final class ConsumerLag implements AutoCloseable {
             OffsetAndMetadata c = committed.get(tp);
             long from = c != null ? c.offset() : starts.get(tp).offset();
             gauge(tp).set(Math.max(0, ends.get(tp).offset() - from));
+            openTransactionGauge(tp).set(Math.max(0, written.get(tp).offset() - ends.get(tp).offset()));
         }
     }
 
     private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return offsets(partitions, spec, IsolationLevel.READ_COMMITTED);
+    }
+
+    private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec,
+                                                               IsolationLevel isolation)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(tp -> request.put(tp, spec));
-        return admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+        return admin.listOffsets(request, new ListOffsetsOptions(isolation)).all()
                 .get(2 * REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * {@code hookrelay_open_transaction_records}: records written to the partition but not yet
+     * readable by the group (high watermark minus last stable offset), because a transaction that
+     * wrote them, or wrote before them, is still open. A commit every few milliseconds keeps it near
+     * zero; a value that stays up beyond the transaction timeout is a hanging transaction, which
+     * holds every later record back from read_committed consumers and shows in no lag.
+     */
+    private AtomicLong openTransactionGauge(TopicPartition tp) {
+        return openTransactions.computeIfAbsent(tp, k -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("hookrelay.open.transaction.records", value, AtomicLong::get)
+                    .description("Records written but held back from read_committed consumers by an open transaction")
+                    .tag("group", group)
+                    .tag("topic", k.topic())
+                    .tag("partition", Integer.toString(k.partition()))
+                    .strongReference(true)
+                    .register(registry);
+            return value;
+        });
     }
 
     private AtomicLong gauge(TopicPartition tp) {
