@@ -135,6 +135,11 @@ public final class ConsumerLag implements AutoCloseable {
                 .get(2 * REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
+    private AtomicLong gauge(TopicPartition tp) {
+        return gauge(lags, "hookrelay.consumer.lag",
+                "Records between the consumer group's committed offset and the end of the partition", tp);
+    }
+
     /**
      * {@code hookrelay_open_transaction_records}: records written to the partition but not yet
      * readable by the group (high watermark minus last stable offset), because a transaction that
@@ -143,24 +148,15 @@ public final class ConsumerLag implements AutoCloseable {
      * holds every later record back from read_committed consumers and shows in no lag.
      */
     private AtomicLong openTransactionGauge(TopicPartition tp) {
-        return openTransactions.computeIfAbsent(tp, k -> {
-            AtomicLong value = new AtomicLong();
-            Gauge.builder("hookrelay.open.transaction.records", value, AtomicLong::get)
-                    .description("Records written but held back from read_committed consumers by an open transaction")
-                    .tag("group", group)
-                    .tag("topic", k.topic())
-                    .tag("partition", Integer.toString(k.partition()))
-                    .strongReference(true)
-                    .register(registry);
-            return value;
-        });
+        return gauge(openTransactions, "hookrelay.open.transaction.records",
+                "Records written but held back from read_committed consumers by an open transaction", tp);
     }
 
-    private AtomicLong gauge(TopicPartition tp) {
-        return lags.computeIfAbsent(tp, k -> {
+    private AtomicLong gauge(Map<TopicPartition, AtomicLong> gauges, String name, String description, TopicPartition tp) {
+        return gauges.computeIfAbsent(tp, k -> {
             AtomicLong value = new AtomicLong();
-            Gauge.builder("hookrelay.consumer.lag", value, AtomicLong::get)
-                    .description("Records between the consumer group's committed offset and the end of the partition")
+            Gauge.builder(name, value, AtomicLong::get)
+                    .description(description)
                     .tag("group", group)
                     .tag("topic", k.topic())
                     .tag("partition", Integer.toString(k.partition()))
