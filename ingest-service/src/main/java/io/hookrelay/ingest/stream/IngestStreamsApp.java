@@ -55,6 +55,14 @@ public final class IngestStreamsApp implements AutoCloseable {
         Duration window = config.get(PipelineConfig.DEDUPE_WINDOW);
         IngestMetrics.Rejections rejections = new IngestMetrics.Rejections(metrics);
         Properties properties = properties(config);
+        // Supervised, because this is where accepted events were lost (issue 11): a broker restart
+        // held the app's open transaction past its timeout, the coordinator aborted it, and the
+        // commit that followed failed (InvalidTxnStateException, or "Cannot execute transactional
+        // method because we are in an error state" when a corrupted task was being revived). The
+        // stream thread died of it, the old handler answered SHUTDOWN_CLIENT, and the gate stayed
+        // down while the HTTP API went on answering 202: events piled up on events.* with nothing
+        // to carry them to webhooks.accepted. Replaying the same records cannot fail that way again,
+        // so a new thread (new producer, state restored from the changelog) resumes exactly once.
         SupervisedStreams streams = SupervisedStreams.start(COMPONENT, APPLICATION_ID,
                 () -> new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES, rejections), properties),
                 new Recoveries(metrics));
