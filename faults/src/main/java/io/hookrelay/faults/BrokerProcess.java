@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -62,29 +63,11 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     private void writeConfig(int controllerPort) {
-        Properties p = new Properties();
-        p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", "1");
-        p.setProperty("controller.quorum.voters", "1@localhost:" + controllerPort);
+        // The embedded broker's settings, but on 127.0.0.1 and advertising the port clients use
+        // (a proxy's in F5), so a stalled proxy stands between every client and the broker.
+        Properties p = EmbeddedKafka.brokerProperties(dir.resolve("kafka-logs"), port, controllerPort);
         p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://localhost:" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + advertisedPort);
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.setProperty("controller.listener.names", "CONTROLLER");
-        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("log.dirs", dir.resolve("kafka-logs").toAbsolutePath().toString());
-        p.setProperty("offsets.topic.replication.factor", "1");
-        p.setProperty("offsets.topic.num.partitions", "6");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
-        p.setProperty("transaction.state.log.num.partitions", "6");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
-        p.setProperty("default.replication.factor", "1");
-        p.setProperty("min.insync.replicas", "1");
-        p.setProperty("num.partitions", "1");
-        p.setProperty("group.initial.rebalance.delay.ms", "0");
-        p.setProperty("log.cleaner.dedupe.buffer.size", "8388608");
-        p.setProperty("auto.create.topics.enable", "false");
         try {
             Files.createDirectories(dir);
             try (Writer w = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {

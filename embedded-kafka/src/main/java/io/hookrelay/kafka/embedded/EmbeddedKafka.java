@@ -100,7 +100,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static Properties brokerProperties(Path logDir, int port, int controllerPort) {
+    /**
+     * The settings of a single-node KRaft broker that is its own controller, every internal topic
+     * at replication factor 1: the embedded broker's, and the fault suite's broker process's.
+     */
+    public static Properties brokerProperties(Path logDir, int port, int controllerPort) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
