@@ -2,14 +2,11 @@ package io.hookrelay.dispatcher;
 
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -23,13 +20,11 @@ import io.hookrelay.delivery.AttemptResult;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
 import io.hookrelay.delivery.EventPosition;
+import io.hookrelay.delivery.SlotQueue;
 import io.hookrelay.delivery.SubscriptionLimiter;
-import io.hookrelay.delivery.SubscriptionLimiter.Admission;
-import io.hookrelay.delivery.SubscriptionLimiter.Limit;
 import io.hookrelay.delivery.SubscriptionLimiter.Permit;
 import io.hookrelay.delivery.SubscriptionLimiter.Refusal;
 import io.hookrelay.delivery.WebhookSender;
-import io.hookrelay.dispatcher.WaitingDeliveries.Waiting;
 import io.hookrelay.event.EventFields;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Subscription;
@@ -40,31 +35,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns one accepted event into its first delivery attempts, one per matching subscription, all
- * started at once and none waited for. A subscription at its {@code max_in_flight}
- * ({@link SubscriptionLimiter}) has the delivery wait in memory for a slot, at most
- * {@link #WAIT_BEFORE_PARK}; past that, or at once when over its rate limit, the delivery is parked
- * on the shortest delay topic, same attempt number, for the retry-service to attempt when due, so
- * a slow endpoint holds neither memory nor connections here beyond its limit. Reports back only when the outcome of every attempt (or park) is
- * durable in Kafka, which is when the event's offset may be committed.
+ * started at once and none waited for. Each goes through the {@link SlotQueue}: attempted at once
+ * when its subscription has a free slot, waiting in memory for one otherwise (at most
+ * {@link SlotQueue#WAIT_BEFORE_PARK}), parked on the shortest delay topic, same attempt number, past
+ * that or when over its rate limit, for the retry-service to attempt when due. So a slow endpoint
+ * holds neither memory nor connections here beyond its limit. Reports back only when the outcome of
+ * every attempt (or park) is durable in Kafka, which is when the event's offset may be committed.
  */
 final class EventDispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
     /** Pause between tries to write an outcome Kafka refused; the record stays uncommitted meanwhile. */
     private static final long WRITE_RETRY_MS = 1000;
-    /** How long a delivery may wait in memory for a slot of its subscription before it is parked. */
-    static final Duration WAIT_BEFORE_PARK = Duration.ofSeconds(1);
-    private static final Duration WAIT_SWEEP = Duration.ofMillis(100);
 
     private final SubscriptionCatalog catalog;
     private final WebhookSender sender;
     private final DeliveryOutcomeWriter writer;
-    private final SubscriptionLimiter limiter;
     private final DispatcherMetrics metrics;
     private final Executor executor;
     private final Clock clock;
-    private final WaitingDeliveries waiting = new WaitingDeliveries();
-    private final ScheduledExecutorService sweeper;
+    private final SlotQueue<Delivery> slots;
     private volatile boolean closing;
 
     /**
@@ -76,17 +66,10 @@ final class EventDispatcher {
         this.catalog = catalog;
         this.sender = sender;
         this.writer = writer;
-        this.limiter = limiter;
         this.metrics = metrics;
         this.executor = executor;
         this.clock = clock;
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "dispatcher-wait-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        sweeper.scheduleWithFixedDelay(this::parkLongWaiting, WAIT_SWEEP.toMillis(), WAIT_SWEEP.toMillis(),
-                TimeUnit.MILLISECONDS);
+        this.slots = new SlotQueue<>(limiter, this::deliver, this::park, "dispatcher-slot-sweeper");
     }
 
     /**
@@ -108,28 +91,20 @@ final class EventDispatcher {
         EventPosition position = EventPosition.of(record);
         List<CompletableFuture<?>> outcomes = new ArrayList<>(matches.size());
         for (Subscription s : matches) {
-            Delivery d = Delivery.first(event, position, s.id(), dueAt);
-            Admission admission = limiter.tryAcquire(s);
-            if (admission instanceof Permit permit) {
-                outcomes.add(deliver(d, s, permit));
-            } else if (((Refusal) admission).limit() == Limit.MAX_IN_FLIGHT) {
-                outcomes.add(waitForSlot(d, s));
-            } else {
-                outcomes.add(park(d, (Refusal) admission));
-            }
+            // In flight (against WEBHOOKS_MAX_IN_FLIGHT) from here, waiting included, until durable.
+            metrics.started();
+            CompletableFuture<Void> outcome = slots.submit(Delivery.first(event, position, s.id(), dueAt), s);
+            outcome.whenComplete((v, e) -> metrics.finished());
+            outcomes.add(outcome);
         }
         return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new));
     }
 
     /** Attempts {@code d} now; the permit is given back as soon as the HTTP exchange has ended. */
     private CompletableFuture<AttemptRecord> deliver(Delivery d, Subscription s, Permit permit) {
-        metrics.started();
         CompletableFuture<AttemptResult> attempt = CompletableFuture.supplyAsync(() -> sender.send(d, s), executor)
                 .thenCompose(Function.identity());
-        attempt.whenComplete((result, e) -> {
-            permit.release();
-            startWaiting(s.id());
-        });
+        attempt.whenComplete((result, e) -> permit.release());
         CompletableFuture<AttemptRecord> outcome = attempt
                 .thenComposeAsync(result -> closing
                         // Cut off by our own shutdown: write nothing and leave the record
@@ -137,12 +112,7 @@ final class EventDispatcher {
                         ? CompletableFuture.failedFuture(new CancellationException("the dispatcher is closing"))
                         : untilDurable(() -> writer.write(d, s, result), d), executor);
         // This runs on the producer's I/O thread, which completes the write: only count here.
-        outcome.whenComplete((written, e) -> {
-            metrics.finished();
-            if (written != null) {
-                metrics.recorded(written);
-            }
-        });
+        outcome.thenAccept(metrics::recorded);
         outcome.thenAccept(r -> {
             // Only what is logged gets a hop to the executor (logging may block; this is the
             // producer's I/O thread): a delivered attempt, the common case, logs nothing at INFO.
@@ -154,88 +124,17 @@ final class EventDispatcher {
     }
 
     /**
-     * Holds {@code d} in memory until its subscription has a free slot, or parks it once it has
-     * waited {@link #WAIT_BEFORE_PARK}: a burst to a fast endpoint waits milliseconds here, while a
-     * slow or stuck endpoint's backlog goes to Kafka instead of filling the in-flight window.
-     */
-    private CompletableFuture<Void> waitForSlot(Delivery d, Subscription s) {
-        metrics.started();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        done.whenComplete((v, e) -> metrics.finished());
-        waiting.add(new Waiting(d, s, done, System.nanoTime()));
-        // A slot freed between the refusal and the add above would otherwise wake no one.
-        startWaiting(s.id());
-        return done;
-    }
-
-    /** Starts the oldest waiting delivery of a subscription when it can have a slot now. */
-    private void startWaiting(String subscriptionId) {
-        Waiting w = waiting.poll(subscriptionId);
-        if (w == null) {
-            return;
-        }
-        if (closing) {
-            w.done().completeExceptionally(new CancellationException("the dispatcher is closing"));
-            return;
-        }
-        if (limiter.tryAcquire(w.subscription()) instanceof Permit permit) {
-            propagate(deliver(w.delivery(), w.subscription(), permit), w.done());
-        } else {
-            waiting.putBack(w);
-        }
-    }
-
-    /** Parks what has waited too long; runs every {@link #WAIT_SWEEP}. */
-    private void parkLongWaiting() {
-        long cutoff = System.nanoTime() - WAIT_BEFORE_PARK.toNanos();
-        for (Waiting w : waiting.takeWaitingSince(cutoff)) {
-            try {
-                // Asked once more: a slot may have freed since the last try, and a refusal carries
-                // how long the subscription's attempts have been stuck (the recheck backs off with it).
-                Admission admission = limiter.tryAcquire(w.subscription());
-                if (admission instanceof Permit permit) {
-                    propagate(deliver(w.delivery(), w.subscription(), permit), w.done());
-                } else {
-                    propagate(park(w.delivery(), (Refusal) admission), w.done());
-                }
-            } catch (RuntimeException e) {
-                // Never let an error end the sweep: a scheduled task that throws is never run again.
-                w.done().completeExceptionally(e);
-                log.error("Could not park delivery {} (subscription {}); its event stays uncommitted",
-                        w.delivery().webhookId(), w.delivery().subscriptionId(), e);
-            }
-        }
-    }
-
-    private static void propagate(CompletableFuture<?> from, CompletableFuture<Void> to) {
-        from.whenComplete((v, e) -> {
-            if (e != null) {
-                to.completeExceptionally(e);
-            } else {
-                to.complete(null);
-            }
-        });
-    }
-
-    /**
      * Parks {@code d} on the shortest delay topic, same attempt, due when the limit that refused it
-     * allows another try: no attempt, no attempt record. In flight (so counted against
-     * {@code WEBHOOKS_MAX_IN_FLIGHT}) only until Kafka has it.
+     * allows another try: no attempt, no attempt record.
      */
-    private CompletableFuture<Void> park(Delivery d, Refusal refusal) {
-        metrics.started();
+    private CompletableFuture<Void> park(Delivery d, Subscription s, Refusal refusal) {
         long dueAt = refusal.dueAt(clock.millis());
-        // On the executor: handing a record to the producer can block, and this is the poll thread.
+        // On the executor: handing a record to the producer can block, and this may be the poll thread.
         CompletableFuture<Void> parked = CompletableFuture.supplyAsync(() -> closing
                         ? CompletableFuture.<Void>failedFuture(new CancellationException("the dispatcher is closing"))
                         : untilDurable(() -> writer.park(d, dueAt, 0, null, refusal.limit()), d), executor)
                 .thenCompose(Function.identity());
-        parked.whenComplete((v, e) -> {
-            metrics.finished();
-            if (e == null) {
-                metrics.parked(refusal.limit());
-            }
-        });
+        parked.thenRun(() -> metrics.parked(refusal.limit()));
         return parked;
     }
 
@@ -264,10 +163,7 @@ final class EventDispatcher {
      */
     void closing() {
         closing = true;
-        sweeper.shutdownNow();
-        for (Waiting w : waiting.takeAll()) {
-            w.done().completeExceptionally(new CancellationException("the dispatcher is closing"));
-        }
+        slots.close();
     }
 
     private ObjectNode parse(ConsumerRecord<String, byte[]> r) {

@@ -2,10 +2,13 @@ package io.hookrelay.delivery;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import io.hookrelay.subscription.Subscription;
@@ -107,6 +110,7 @@ public final class SubscriptionLimiter {
     }
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> releaseListeners = new CopyOnWriteArrayList<>();
     private final LongSupplier nanoTime;
     private final AtomicLong nextSweep;
 
@@ -165,6 +169,24 @@ public final class SubscriptionLimiter {
             e.lastEndedAt = now;
             return e.idle(now) ? null : e;
         });
+        // Outside the compute: a listener takes the slot at once, which locks the entry again.
+        for (Consumer<String> l : releaseListeners) {
+            l.accept(subscriptionId);
+        }
+    }
+
+    /**
+     * Calls {@code listener} with the subscription id each time one of its slots is given back, on
+     * the thread that gave it back: whoever waits for a slot of that subscription (the dispatcher's
+     * and the retry-service's {@link SlotQueue}s, which share one limiter in the all-in-one) can
+     * take it then instead of at its next check.
+     */
+    public void whenReleased(Consumer<String> listener) {
+        releaseListeners.add(listener);
+    }
+
+    public void stopNotifying(Consumer<String> listener) {
+        releaseListeners.remove(listener);
     }
 
     /** The wait before rechecking a full subscription none of whose attempts has ended for {@code stalledNanos}. */

@@ -34,6 +34,13 @@ public final class KafkaTestClient implements AutoCloseable {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // One request at a time: tests produce right after creating their topics, and with several
+        // in flight a first request refused (NOT_LEADER_OR_FOLLOWER, the broker not yet having
+        // applied the new partition) can be overtaken by the next, which the broker, holding no
+        // state for the producer, appends; the first then fails OUT_OF_ORDER_SEQUENCE_NUMBER until
+        // delivery.timeout.ms and its records are gone (KAFKA-15591; the 4.4.0 broker does it, seen as
+        // CrashSafetyTest timing out after a two-minute flush).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 

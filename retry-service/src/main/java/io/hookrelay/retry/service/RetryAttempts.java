@@ -18,8 +18,8 @@ import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.AttemptResult;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.DeliveryOutcomeWriter;
+import io.hookrelay.delivery.SlotQueue;
 import io.hookrelay.delivery.SubscriptionLimiter;
-import io.hookrelay.delivery.SubscriptionLimiter.Admission;
 import io.hookrelay.delivery.SubscriptionLimiter.Permit;
 import io.hookrelay.delivery.SubscriptionLimiter.Refusal;
 import io.hookrelay.delivery.WebhookSender;
@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * the moment of the attempt: deleted or disabled meanwhile, the delivery is dead-lettered without a
  * request; otherwise it is sent as it is now (current URL and secret, same {@code webhook-id}, a
  * fresh timestamp and signature) and the result handed to {@link DeliveryOutcomeWriter}. A
- * subscription at one of its own limits ({@link SubscriptionLimiter}) gets no attempt now: the
- * delivery is parked again on the shortest delay topic, same attempt number, with the last status
- * and error it carried, and no attempt record. Nothing here blocks the caller: work runs on the
+ * subscription at its {@code max_in_flight} has the delivery wait in memory for a slot
+ * ({@link SlotQueue}, as the dispatcher's first attempts do); past the wait, or at once when over
+ * its rate limit, the delivery is parked again on the shortest delay topic, same attempt number,
+ * with the last status and error it carried, and no attempt record. Nothing here blocks the caller: work runs on the
  * executor and on the HTTP and producer I/O threads.
  */
 final class RetryAttempts {
@@ -55,7 +56,7 @@ final class RetryAttempts {
     private final SubscriptionCatalog catalog;
     private final WebhookSender sender;
     private final DeliveryOutcomeWriter writer;
-    private final SubscriptionLimiter limiter;
+    private final SlotQueue<Due> slots;
     private final Producer<String, byte[]> producer;
     private final RetryMetrics metrics;
     private final Executor executor;
@@ -74,7 +75,7 @@ final class RetryAttempts {
         this.sender = sender;
         this.producer = producer;
         this.writer = new DeliveryOutcomeWriter(producer, catalog, schedule, clock);
-        this.limiter = limiter;
+        this.slots = new SlotQueue<>(limiter, this::attemptHolding, this::park, "retry-slot-sweeper");
         this.metrics = metrics;
         this.executor = executor;
         this.clock = clock;
@@ -113,13 +114,14 @@ final class RetryAttempts {
         if (!current.get().enabled()) {
             return deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DISABLED, "is disabled");
         }
-        Subscription s = current.get();
-        Admission admission = limiter.tryAcquire(s);
-        if (admission instanceof Refusal refusal) {
-            return park(record, d, refusal);
-        }
-        Permit permit = (Permit) admission;
-        CompletableFuture<AttemptResult> attempt = sender.send(d, s);
+        return slots.submit(new Due(record, d), current.get());
+    }
+
+    /** Attempts a due delivery holding a slot of its subscription; on the executor, as sending may block. */
+    private CompletableFuture<Void> attemptHolding(Due due, Subscription s, Permit permit) {
+        Delivery d = due.delivery();
+        CompletableFuture<AttemptResult> attempt = CompletableFuture.supplyAsync(() -> sender.send(d, s), executor)
+                .thenCompose(Function.identity());
         // Given back as soon as the HTTP exchange has ended.
         attempt.whenComplete((result, e) -> permit.release());
         CompletableFuture<AttemptRecord> written = attempt
@@ -135,13 +137,18 @@ final class RetryAttempts {
         return done;
     }
 
-    /** Parks {@code d} again, same attempt, until the limit that refused it allows another try. */
-    private CompletableFuture<Void> park(ConsumerRecord<String, byte[]> record, Delivery d, Refusal refusal) {
+    /** Parks a due delivery again, same attempt, until the limit that refused it allows another try. */
+    private CompletableFuture<Void> park(Due due, Subscription s, Refusal refusal) {
+        ConsumerRecord<String, byte[]> record = due.record();
+        Delivery d = due.delivery();
         long dueAt = refusal.dueAt(clock.millis());
         int lastStatus = lastStatus(record);
         String lastError = header(record, WireHeaders.LAST_ERROR);
-        return untilDurable(() -> writer.park(d, dueAt, lastStatus, lastError, refusal.limit()),
-                "the parked delivery " + d.webhookId())
+        // On the executor: handing a record to the producer can block, and this may be the sweeper.
+        return CompletableFuture.supplyAsync(() -> untilDurable(
+                                () -> writer.park(d, dueAt, lastStatus, lastError, refusal.limit()),
+                                "the parked delivery " + d.webhookId()), executor)
+                .thenCompose(Function.identity())
                 .thenRun(() -> metrics.parked(refusal.limit()));
     }
 
@@ -219,6 +226,11 @@ final class RetryAttempts {
     /** From now on, writes no more outcomes and stops retrying those that failed, so closing can finish. */
     void closing() {
         closing = true;
+        slots.close();
+    }
+
+    /** A due delay-topic record and the delivery it holds. */
+    private record Due(ConsumerRecord<String, byte[]> record, Delivery delivery) {
     }
 
     private static void logOutcome(AttemptRecord r) {
