@@ -21,7 +21,7 @@ import org.testcontainers.kafka.KafkaContainer;
 class TestcontainersEndToEndTest {
 
     @Container
-    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.0.0");
+    static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.4.0");
 
     @Test
     void httpEventReachesTheSubscriberThroughAContainerizedBroker() throws Exception {
