@@ -87,8 +87,10 @@ final class RetryAttempts {
      * and then the record must not be committed.
      */
     CompletableFuture<Void> attempt(ConsumerRecord<String, byte[]> record, Delivery d) {
-        return inFlight(() -> CompletableFuture.supplyAsync(() -> attemptNow(record, d), executor)
-                .thenCompose(Function.identity()));
+        // On the calling (poll) thread: a lookup and a hand-over to the slot queue, whose attempt
+        // and park each move to the executor themselves, as does a dead letter. Hopping here too
+        // cost every retry a second executor task.
+        return inFlight(() -> attemptNow(record, d));
     }
 
     /** Dead-letters a record that is not a readable delivery (reason {@code invalid}), its bytes as they were. */
@@ -162,8 +164,10 @@ final class RetryAttempts {
         Delivery d = waiting.again(Math.max(1, waiting.attempt() - 1), waiting.dueAt());
         int lastStatus = lastStatus(record);
         String lastError = header(record, WireHeaders.LAST_ERROR);
-        return untilDurable(() -> writer.deadLetter(d, lastStatus, lastError, reason),
-                "the dead letter of delivery " + d.webhookId())
+        // On the executor: handing a record to the producer can block, and this is the poll thread.
+        return CompletableFuture.supplyAsync(() -> untilDurable(() -> writer.deadLetter(d, lastStatus, lastError, reason),
+                        "the dead letter of delivery " + d.webhookId()), executor)
+                .thenCompose(Function.identity())
                 .thenRun(() -> {
                     metrics.deadLettered(reason);
                     log.info("{}", LogLine.event("delivery.dead_lettered").with("webhook_id", d.webhookId())
