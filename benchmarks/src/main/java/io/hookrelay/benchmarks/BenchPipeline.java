@@ -1,42 +1,40 @@
 package io.hookrelay.benchmarks;
 
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.hookrelay.config.PipelineConfig;
-import io.hookrelay.ingest.IngestService;
 import io.hookrelay.kafka.TopicProvisioner;
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
-import io.hookrelay.retry.service.RetryService;
+import io.hookrelay.kafka.embedded.BrokerProcess;
 
 /**
- * One scenario's pipeline, deployed the way the services ship: an embedded broker, the
- * ingest-service and the retry-service in the benchmark's JVM, and the dispatcher, the service
- * under test, in its own JVM at {@value DispatcherProcess#HEAP}. Closing stops them in reverse.
+ * One scenario's processes besides the receiver: a single-node broker in its own JVM (as the
+ * issue's peers were measured: one broker process) and what delivers, in another: the pipeline
+ * as it ships ({@code hookrelay.jar all}) or, for S0, the plain consumer. Topics are created with
+ * the pipeline's own provisioning in both cases, so the events topic is the same. Closing stops
+ * them in reverse.
  */
 final class BenchPipeline implements AutoCloseable {
 
-    private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private PipelineConfig config;
-    private IngestService ingest;
-    private DispatcherProcess dispatcher;
+    private final BrokerProcess broker;
+    private final PipelineConfig config;
+    private SystemUnderTest system;
 
-    private BenchPipeline() {
+    private BenchPipeline(BrokerProcess broker, PipelineConfig config) {
+        this.broker = broker;
+        this.config = config;
     }
 
-    /**
-     * @param env every setting but the broker address, which this fills in
-     * @param dispatcherJvmOptions extra options for the dispatcher's JVM (a profiler, say)
-     */
-    static BenchPipeline start(Map<String, String> env, List<String> dispatcherJvmOptions, Path dataDir) {
-        BenchPipeline p = new BenchPipeline();
+    /** The pipeline's all-in-one against a fresh broker; {@code env} holds every setting but the broker's address. */
+    static BenchPipeline pipeline(Map<String, String> env, List<String> jvmOptions, Path dataDir) {
+        BenchPipeline p = withBroker(env, dataDir);
         try {
-            p.startAll(env, dispatcherJvmOptions, dataDir);
+            Map<String, String> all = new HashMap<>(env);
+            all.put(PipelineConfig.KAFKA_BOOTSTRAP_SERVERS.name(), p.broker.bootstrap());
+            all.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("pipeline").toString());
+            p.system = PipelineProcess.start(all, jvmOptions, dataDir.resolve("pipeline.log"));
             return p;
         } catch (RuntimeException e) {
             p.close();
@@ -44,44 +42,64 @@ final class BenchPipeline implements AutoCloseable {
         }
     }
 
-    private void startAll(Map<String, String> baseEnv, List<String> dispatcherJvmOptions, Path dataDir) {
-        EmbeddedKafka broker = EmbeddedKafka.start(dataDir.resolve("kafka"), EmbeddedKafka.freePort());
-        started.push(broker);
-        Map<String, String> env = new HashMap<>(baseEnv);
-        env.put(PipelineConfig.KAFKA_BOOTSTRAP_SERVERS.name(), broker.bootstrapServers());
-        env.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("services").toString());
-        config = PipelineConfig.from(env);
-        TopicProvisioner.ensure(config);
-        RetryService retry = RetryService.start(config, Clock.systemUTC());
-        started.push(retry);
-        Map<String, String> dispatcherEnv = new HashMap<>(env);
-        dispatcherEnv.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("dispatcher").toString());
-        dispatcher = DispatcherProcess.start(dispatcherEnv, dispatcherJvmOptions, dataDir.resolve("dispatcher.log"));
-        started.push(dispatcher);
-        ingest = IngestService.start(config, Clock.systemUTC());
-        started.push(ingest);
+    /** S0's plain consumer against a fresh broker, posting every event to {@code receiverUrl}. */
+    static BenchPipeline plainConsumer(Map<String, String> env, Path dataDir, String receiverUrl) {
+        BenchPipeline p = withBroker(env, dataDir);
+        try {
+            p.system = PlainConsumer.start(p.broker.bootstrap(), receiverUrl, dataDir.resolve("plain-consumer.log"));
+            return p;
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    private static BenchPipeline withBroker(Map<String, String> env, Path dataDir) {
+        BrokerProcess broker = BrokerProcess.create(dataDir.resolve("broker"), dataDir.resolve("broker.log"), 0);
+        broker.start();
+        try {
+            Map<String, String> e = new HashMap<>(env);
+            e.put(PipelineConfig.KAFKA_BOOTSTRAP_SERVERS.name(), broker.bootstrap());
+            e.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("bench").toString());
+            PipelineConfig config = PipelineConfig.from(e);
+            TopicProvisioner.ensure(config);
+            return new BenchPipeline(broker, config);
+        } catch (RuntimeException ex) {
+            broker.close();
+            throw ex;
+        }
     }
 
     PipelineConfig config() {
         return config;
     }
 
-    String ingestUrl() {
-        return "http://localhost:" + ingest.httpPort();
+    String bootstrap() {
+        return broker.bootstrap();
     }
 
-    DispatcherProcess dispatcher() {
-        return dispatcher;
+    long brokerPid() {
+        return broker.pid();
+    }
+
+    SystemUnderTest system() {
+        return system;
+    }
+
+    /** The ingest API's address; only for {@link #pipeline}. */
+    String ingestUrl() {
+        return ((PipelineProcess) system).ingestUrl();
     }
 
     @Override
     public void close() {
-        while (!started.isEmpty()) {
-            try {
-                started.pop().close();
-            } catch (Exception e) {
-                System.err.println("Stopping part of the benchmark pipeline failed: " + e);
+        try {
+            if (system != null) {
+                system.close();
             }
+        } catch (RuntimeException e) {
+            System.err.println("Stopping the benchmark's system under test failed: " + e);
         }
+        broker.close();
     }
 }

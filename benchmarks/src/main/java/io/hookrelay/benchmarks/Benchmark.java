@@ -24,10 +24,10 @@ import picocli.CommandLine.Option;
         description = "Measures Hookrelay's deliveries/s, end-to-end latency, duplicates, losses and memory, and writes a report.")
 public final class Benchmark implements Callable<Integer> {
 
-    static final List<String> ALL = List.of("S1", "S2", "S3", "S4", "S5", "ceiling");
+    static final List<String> ALL = List.of("S0", "S1", "S1h", "S2", "S2h", "S3", "S4", "S5", "ceiling");
 
     @Option(names = "--scenarios", split = ",", description = "Scenarios to run, in order (default: ${DEFAULT-VALUE}).",
-            defaultValue = "S1,S2,S3,S4,S5,ceiling")
+            defaultValue = "S0,S1,S1h,S2,S2h,S3,S4,S5,ceiling")
     List<String> scenarios;
 
     @Option(names = "--out", description = "Directory for report.md and report.json (default: ${DEFAULT-VALUE}).",
@@ -38,6 +38,9 @@ public final class Benchmark implements Callable<Integer> {
     int s1Subscriptions;
     @Option(names = "--s1-deliveries", defaultValue = "200000", description = "S1 deliveries (default: ${DEFAULT-VALUE}).")
     int s1Deliveries;
+    @Option(names = "--s2h-deliveries", defaultValue = "50000",
+            description = "S2h deliveries (S1's subscriptions on one host:port, S2's 50 ms receiver; default: ${DEFAULT-VALUE}).")
+    int s2hDeliveries;
     @Option(names = "--s2-subscriptions", defaultValue = "1000", description = "S2 subscriptions, also S3's healthy ones (default: ${DEFAULT-VALUE}).")
     int s2Subscriptions;
     @Option(names = "--s2-deliveries", defaultValue = "100000", description = "S2 deliveries, also S3's healthy ones (default: ${DEFAULT-VALUE}).")
@@ -70,9 +73,9 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--warmup-events", defaultValue = "20000", description = "Events delivered before each scenario"
             + " is measured, so the JVMs run compiled code (default: ${DEFAULT-VALUE}).")
     int warmupEvents;
-    @Option(names = "--dispatcher-jvm-option", description = "An extra option for the dispatcher's JVM, repeatable;"
-            + " for example -XX:StartFlightRecording=filename=dispatcher.jfr,settings=profile to profile it.")
-    List<String> dispatcherJvmOptions = new ArrayList<>();
+    @Option(names = "--pipeline-jvm-option", description = "An extra option for the pipeline's JVM, repeatable;"
+            + " for example -XX:StartFlightRecording=filename=pipeline.jfr,settings=profile to profile it.")
+    List<String> pipelineJvmOptions = new ArrayList<>();
     @Option(names = "--stall-seconds", defaultValue = "60",
             description = "A scenario ends when no delivery arrived for this long; the rest count as lost (default: ${DEFAULT-VALUE}).")
     int stallSeconds;
@@ -104,7 +107,7 @@ public final class Benchmark implements Callable<Integer> {
         env.put("WEBHOOKS_PARTITIONS", Integer.toString(partitions));
         List<ScenarioResult> results = new ArrayList<>();
         try (ReceiverProcess receiver = ReceiverProcess.start(s4FailureShare)) {
-            Scenarios runner = new Scenarios(receiver, env, dispatcherJvmOptions, warmupEvents, Duration.ofSeconds(stallSeconds));
+            Scenarios runner = new Scenarios(receiver, env, pipelineJvmOptions, warmupEvents, Duration.ofSeconds(stallSeconds));
             for (String s : scenarios) {
                 results.add(s.equals("ceiling") ? Ceiling.run(receiver, ceilingRequests, ceilingInFlight) : runner.run(spec(s)));
             }
@@ -112,10 +115,13 @@ public final class Benchmark implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>(env);
         settings.put("scenarios", scenarios);
         settings.put("warmup_events", warmupEvents + " per scenario, before measuring, to subscriptions that answer");
-        settings.put("pipeline", "fresh per scenario: embedded broker, ingest and retry in the benchmark JVM; the dispatcher"
-                + " (hookrelay.jar dispatcher) in its own JVM at " + DispatcherProcess.HEAP);
-        if (!dispatcherJvmOptions.isEmpty()) {
-            settings.put("dispatcher_jvm_options", dispatcherJvmOptions);
+        settings.put("pipeline", "fresh per scenario: a broker process (kafka.Kafka, -Xmx512m) and the pipeline as it ships"
+                + " (hookrelay.jar all: ingest, dispatcher, retry) in its own JVM at " + PipelineProcess.HEAP
+                + ", with the pipeline's defaults beyond the settings above");
+        settings.put("plain_consumer", "S0: one KafkaConsumer, a blocking HttpClient 5 classic POST per record, commitSync per poll,"
+                + " in its own JVM (-Xmx512m) against its own fresh broker process");
+        if (!pipelineJvmOptions.isEmpty()) {
+            settings.put("pipeline_jvm_options", pipelineJvmOptions);
         }
         settings.put("events", "canonical JSON produced to events.conversion (content-type: application/json), through ingest Streams");
         settings.put("receiver", "BenchReceiver, JDK HttpServer in a child JVM (-Xmx512m)");
@@ -126,7 +132,13 @@ public final class Benchmark implements Callable<Integer> {
 
     Spec spec(String name) {
         return switch (name) {
+            case "S0" -> new Spec("S0", "plain consumer, the peer: S1's events, one poll loop posting each record, 204 at once",
+                    endpoints(Endpoint.FAST, s1Subscriptions), s1Deliveries, 0, true, true);
             case "S1" -> new Spec("S1", "fast receiver: 204 at once", endpoints(Endpoint.FAST, s1Subscriptions), s1Deliveries, 0);
+            case "S1h" -> new Spec("S1h", "S1 with every subscription on one host:port", endpoints(Endpoint.FAST, s1Subscriptions),
+                    s1Deliveries, 0, true, false);
+            case "S2h" -> new Spec("S2h", "each response after 50 ms, " + s1Subscriptions + " subscriptions on one host:port",
+                    endpoints(Endpoint.SLOW, s1Subscriptions), s2hDeliveries, 0, true, false);
             case "S2" -> new Spec("S2", "realistic receiver: each response after 50 ms",
                     endpoints(Endpoint.SLOW, s2Subscriptions), s2Deliveries, 0);
             case "S3" -> {

@@ -98,7 +98,7 @@ final class Ceiling {
                 1, requests, delivered, duplicates, requests - delivered, Scenarios.round(delivered / seconds),
                 Scenarios.round(seconds), Scenarios.ms(latency.getValueAtPercentile(50)),
                 Scenarios.ms(latency.getValueAtPercentile(99)), Scenarios.ms(latency.getValueAtPercentile(99.9)),
-                Scenarios.ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), extra);
+                Scenarios.ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), null, extra);
         System.out.println("  " + r.oneLine());
         return r;
     }

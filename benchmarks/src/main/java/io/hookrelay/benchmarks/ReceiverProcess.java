@@ -13,7 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import io.hookrelay.kafka.embedded.Processes;
 
 /** Starts {@link BenchReceiver} in a child JVM on this JVM's classpath and reads its counters. */
 final class ReceiverProcess implements AutoCloseable {
@@ -113,21 +114,12 @@ final class ReceiverProcess implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stop(process, 10);
+    long pid() {
+        return process.pid();
     }
 
-    /** SIGTERM, then SIGKILL when {@code process} has not exited within {@code graceSeconds}. */
-    static void stop(Process process, int graceSeconds) {
-        process.destroy();
-        try {
-            if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+    @Override
+    public void close() {
+        Processes.stop(process, 10);
     }
 }

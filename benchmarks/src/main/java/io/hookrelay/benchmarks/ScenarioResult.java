@@ -25,6 +25,7 @@ record ScenarioResult(
         @JsonProperty("latency_max_ms") double maxMs,
         @JsonProperty("peak_heap_mb") double peakHeapMb,
         @JsonProperty("peak_rss_mb") double peakRssMb,
+        @JsonProperty("costs") Scenarios.Costs costs,
         @JsonProperty("extra") Map<String, Object> extra) {
 
     String oneLine() {

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
@@ -38,12 +39,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Runs one pipeline scenario end to end: a fresh {@link BenchPipeline} (embedded broker, ingest and
- * retry in this JVM, the dispatcher in its own), subscriptions through the ingest API, one
+ * Runs one scenario end to end: a fresh {@link BenchPipeline} (a broker process and the pipeline's
+ * all-in-one, or S0's plain consumer, in another), subscriptions through the ingest API, one
  * warm-up event per subscription (which also proves the dispatcher's catalog has them all), then
  * canonical JSON events produced to {@code events.conversion}, and the receiver's record of what
  * arrived. Each event matches exactly one subscription (by {@code brand_id} filter), so an event id
- * stands for one expected delivery.
+ * stands for one expected delivery. Around the measured part it reads each process's CPU time and
+ * what the broker holds per topic, for the costs per delivery.
  */
 final class Scenarios {
 
@@ -64,21 +66,40 @@ final class Scenarios {
 
     /**
      * One scenario: its subscriptions' endpoints (subscription k gets {@code endpoints.get(k)}),
-     * how many events, and the produce rate (0: as fast as the producer goes).
+     * how many events, the produce rate (0: as fast as the producer goes), whether every
+     * subscription's URL is on one {@code host:port} (as when every affiliate's postbacks go to one
+     * tracker) instead of its own loopback address, and whether the plain consumer (S0) delivers
+     * instead of the pipeline.
      */
-    record Spec(String name, String description, List<Endpoint> endpoints, int events, int ratePerSecond) {
+    record Spec(String name, String description, List<Endpoint> endpoints, int events, int ratePerSecond,
+                boolean oneHost, boolean plain) {
+
+        Spec(String name, String description, List<Endpoint> endpoints, int events, int ratePerSecond) {
+            this(name, description, endpoints, events, ratePerSecond, false, false);
+        }
+
+        String host(int subscription) {
+            return oneHost ? ONE_HOST : Scenarios.host(subscription);
+        }
+    }
+
+    /** What a scenario cost per delivery: CPU of each process, and what the broker was asked to write beyond the input. */
+    record Costs(@JsonProperty("cpu_ms_per_delivery") Map<String, Double> cpuMsPerDelivery,
+                 @JsonProperty("kafka_records_per_delivery") double recordsPerDelivery,
+                 @JsonProperty("kafka_bytes_per_delivery") double bytesPerDelivery,
+                 @JsonProperty("kafka_bytes_per_delivery_by_topic") Map<String, Double> bytesPerDeliveryByTopic) {
     }
 
     private final ReceiverProcess receiver;
     private final Map<String, String> pipelineEnv;
-    private final List<String> dispatcherJvmOptions;
+    private final List<String> pipelineJvmOptions;
     private final int warmupEvents;
     private final Duration stallTimeout;
 
-    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, List<String> dispatcherJvmOptions,
+    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, List<String> pipelineJvmOptions,
               int warmupEvents, Duration stallTimeout) {
         this.warmupEvents = warmupEvents;
-        this.dispatcherJvmOptions = List.copyOf(dispatcherJvmOptions);
+        this.pipelineJvmOptions = List.copyOf(pipelineJvmOptions);
         this.receiver = receiver;
         this.pipelineEnv = pipelineEnv;
         this.stallTimeout = stallTimeout;
@@ -93,10 +114,12 @@ final class Scenarios {
         env.put("RETRY_HTTP_PORT", "0");
         receiver.reset();
         Path dataDir = Files.createTempDirectory("hookrelay-bench-" + spec.name() + "-");
-        try (BenchPipeline pipeline = BenchPipeline.start(env, dispatcherJvmOptions, dataDir);
-             KafkaProducer<String, String> producer = producer(pipeline.config().bootstrapServers())) {
+        try (BenchPipeline pipeline = spec.plain()
+                ? BenchPipeline.plainConsumer(env, dataDir, receiver.url(spec.host(0), Endpoint.FAST.path + "/" + spec.name()))
+                : BenchPipeline.pipeline(env, pipelineJvmOptions, dataDir);
+             KafkaProducer<String, String> producer = producer(pipeline.bootstrap())) {
             int subs = spec.endpoints().size();
-            Map<String, Endpoint> subscriptionKinds = subscribe(pipeline.ingestUrl(), spec);
+            Map<String, Endpoint> subscriptionKinds = spec.plain() ? Map.of() : subscribe(pipeline.ingestUrl(), spec);
             warmUp(producer, spec);
             receiver.reset();
 
@@ -108,16 +131,24 @@ final class Scenarios {
                 }
             }
             AtomicLongArray sentMicros = new AtomicLongArray(spec.events());
-            try (AttemptWatcher attempts = AttemptWatcher.start(pipeline.config().bootstrapServers(), prefix,
-                    subscriptionKinds, sentMicros)) {
-                Sampler sampler = new Sampler(pipeline.dispatcher());
+            try (AttemptWatcher attempts = AttemptWatcher.start(pipeline.bootstrap(), prefix, subscriptionKinds, sentMicros)) {
+                Sampler sampler = new Sampler(pipeline.system());
+                Map<String, Long> pids = new LinkedHashMap<>();
+                pids.put("broker", pipeline.brokerPid());
+                pids.put(spec.plain() ? "plain consumer" : "pipeline", pipeline.system().pid());
+                pids.put("receiver", receiver.pid());
+                KafkaTraffic.Snapshot kafkaBefore = KafkaTraffic.snapshot(pipeline.bootstrap());
+                ProcessCpu cpu = new ProcessCpu(pids);
                 Thread produce = new Thread(() -> produce(producer, spec, prefix, sentMicros), "bench-producer");
                 produce.start();
                 AttemptWatcher.Snapshot atHealthyDone = awaitDeliveries(healthyExpected, attempts, sampler, produce);
+                Map<String, Double> cpuMs = cpu.msPerDelivery(Math.max(1, receiver.count().okIds()));
                 produce.join();
                 // Attempt records are written as each delivery completes; give the last ones time to land.
                 Thread.sleep(1_500);
-                return result(spec, prefix, sentMicros, healthyExpected, subscriptionKinds, attempts, atHealthyDone, sampler);
+                KafkaTraffic.Written written = KafkaTraffic.snapshot(pipeline.bootstrap()).since(kafkaBefore);
+                return result(spec, prefix, sentMicros, healthyExpected, subscriptionKinds, attempts, atHealthyDone, sampler,
+                        cpuMs, written);
             }
         }
     }
@@ -127,7 +158,7 @@ final class Scenarios {
         Map<String, Endpoint> kinds = new HashMap<>();
         for (int k = 0; k < spec.endpoints().size(); k++) {
             Endpoint e = spec.endpoints().get(k);
-            String body = Json.string(Json.object().put("url", receiver.url(host(k), e.path + "/" + spec.name() + "-" + k))
+            String body = Json.string(Json.object().put("url", receiver.url(spec.host(k), e.path + "/" + spec.name() + "-" + k))
                     .put("description", "benchmark " + spec.name())
                     .<com.fasterxml.jackson.databind.node.ObjectNode>set("event_types", Json.MAPPER.createArrayNode().add("conversion.ftd"))
                     .set("filter", Json.object().set("brand_id", Json.MAPPER.createArrayNode().add(brand(k)))));
@@ -222,7 +253,8 @@ final class Scenarios {
 
     private ScenarioResult result(Spec spec, String prefix, AtomicLongArray sentMicros, long healthyExpected,
                                   Map<String, Endpoint> kinds, AttemptWatcher attempts,
-                                  AttemptWatcher.Snapshot atHealthyDone, Sampler sampler) {
+                                  AttemptWatcher.Snapshot atHealthyDone, Sampler sampler,
+                                  Map<String, Double> cpuMsPerDelivery, KafkaTraffic.Written written) {
         int subs = spec.endpoints().size();
         Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         boolean[] delivered = new boolean[spec.events()];
@@ -270,10 +302,17 @@ final class Scenarios {
             extra.put("retry_lateness_p99_ms", end.retryLateness().getValueAtPercentile(99));
             extra.put("retry_lateness_max_ms", end.retryLateness().getMaxValue());
         }
+        long per = Math.max(1, deliveredCount);
+        Map<String, Double> byTopic = new LinkedHashMap<>();
+        written.bytes().entrySet().stream().filter(e -> !e.getKey().equals(Topics.EVENTS_CONVERSION) && e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> byTopic.put(e.getKey(), round((double) e.getValue() / per)));
+        Costs costs = new Costs(cpuMsPerDelivery, round3((double) written.records(Topics.EVENTS_CONVERSION) / per),
+                round((double) written.bytes(Topics.EVENTS_CONVERSION) / per), byTopic);
         ScenarioResult r = new ScenarioResult(spec.name(), spec.description(), subs, healthyExpected, deliveredCount,
                 duplicates, losses, round(deliveredCount / seconds), round(seconds),
                 ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), ms(latency.getValueAtPercentile(99.9)),
-                ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), extra);
+                ms(latency.getMaxValue()), sampler.peakHeapMb(), sampler.peakRssMb(), costs, extra);
         System.out.println("  " + r.oneLine());
         return r;
     }
@@ -286,11 +325,14 @@ final class Scenarios {
         return Math.round(v * 10) / 10.0;
     }
 
-    /**
-     * Subscription k's own loopback address: the dispatcher pools connections per host:port, and
-     * real subscribers are distinct hosts, so one shared address would make every subscription
-     * queue on one pool of {@code WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT} connections.
-     */
+    static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** The one address of the one-host layouts (S0, S1h, S2h). */
+    static final String ONE_HOST = "127.0.0.1";
+
+    /** Subscription k's own loopback address (S1 to S5): distinct subscribers are distinct hosts. */
     static String host(int k) {
         return "127.0." + (k / 250 + 1) + "." + (k % 250 + 1);
     }
@@ -325,18 +367,18 @@ final class Scenarios {
     }
 
     /**
-     * Peak heap and RSS of the dispatcher's JVM when there is one, else of this JVM (heap from the
+     * Peak heap and RSS of the system under test's JVM when there is one, else of this JVM (heap from the
      * MemoryMXBean, RSS from {@code /proc/<pid>/status} VmRSS).
      */
     static final class Sampler {
-        private final DispatcherProcess dispatcher;
+        private final SystemUnderTest system;
         private double peakHeapMb;
         private double peakRssMb;
         private long lastNanos;
 
-        /** @param dispatcher the process to sample, or null for this JVM */
-        Sampler(DispatcherProcess dispatcher) {
-            this.dispatcher = dispatcher;
+        /** @param system the process to sample, or null for this JVM */
+        Sampler(SystemUnderTest system) {
+            this.system = system;
         }
 
         /** Takes a reading, at most one a second: reading another JVM's /metrics costs it CPU. */
@@ -346,8 +388,8 @@ final class Scenarios {
                 return;
             }
             lastNanos = now;
-            if (dispatcher != null) {
-                dispatcher.sample();
+            if (system != null) {
+                system.sample();
                 return;
             }
             peakHeapMb = Math.max(peakHeapMb, round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0));
@@ -355,11 +397,11 @@ final class Scenarios {
         }
 
         double peakHeapMb() {
-            return dispatcher != null ? dispatcher.peakHeapMb() : peakHeapMb;
+            return system != null ? system.peakHeapMb() : peakHeapMb;
         }
 
         double peakRssMb() {
-            return dispatcher != null ? dispatcher.peakRssMb() : peakRssMb;
+            return system != null ? system.peakRssMb() : peakRssMb;
         }
 
         static double rssMb(long pid) {

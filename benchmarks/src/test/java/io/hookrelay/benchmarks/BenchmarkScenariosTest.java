@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * S1, S3 and S4 at a few hundred deliveries through the same code as the on-demand benchmark:
- * counts, zero losses, isolation and the report files. Never wall-clock speed.
+ * S0, S1, S1h, S3 and S4 at a few hundred deliveries through the same code as the on-demand
+ * benchmark: counts, zero losses, isolation, the costs per delivery and the report files. Never
+ * wall-clock speed.
  */
 class BenchmarkScenariosTest {
 
@@ -25,7 +26,7 @@ class BenchmarkScenariosTest {
     @BeforeAll
     static void runSmallBenchmark() throws Exception {
         Benchmark b = new Benchmark();
-        new CommandLine(b).parseArgs("--scenarios", "S1,S3,S4",
+        new CommandLine(b).parseArgs("--scenarios", "S0,S1,S1h,S3,S4",
                 "--s1-subscriptions", "10", "--s1-deliveries", "300",
                 "--s2-subscriptions", "20", "--s2-deliveries", "300",
                 "--s4-subscriptions", "10", "--s4-deliveries", "300",
@@ -47,9 +48,37 @@ class BenchmarkScenariosTest {
         assertThat(s1.duplicates()).isZero();
         assertThat(s1.p50Ms()).isLessThanOrEqualTo(s1.p99Ms());
         assertThat(s1.p99Ms()).isLessThanOrEqualTo(s1.p999Ms());
-        // Read from the dispatcher's own JVM: its /metrics and /proc.
+        // Read from the pipeline's own JVM: its /metrics and /proc.
         assertThat(s1.peakHeapMb()).isPositive();
         assertThat(s1.peakRssMb()).isPositive();
+    }
+
+    @Test
+    void costsPerDeliveryCountEveryProcessAndEveryTopicButTheInput() {
+        Scenarios.Costs costs = scenario("S1").costs();
+        assertThat(costs.cpuMsPerDelivery()).containsOnlyKeys("broker", "pipeline", "receiver");
+        assertThat(costs.cpuMsPerDelivery().values()).allMatch(ms -> ms > 0);
+        // At least the attempt record of each delivery, and never the events themselves.
+        assertThat(costs.recordsPerDelivery()).isGreaterThanOrEqualTo(1.0);
+        assertThat(costs.bytesPerDeliveryByTopic()).containsKey("webhooks.attempts").doesNotContainKey("events.conversion");
+    }
+
+    @Test
+    void plainConsumerPeerDeliversTheSameEventsToTheSameReceiver() {
+        ScenarioResult s0 = scenario("S0");
+        assertThat(s0.delivered()).isEqualTo(300);
+        assertThat(s0.losses()).isZero();
+        assertThat(s0.costs().cpuMsPerDelivery()).containsKeys("broker", "plain consumer", "receiver");
+        // It writes nothing but its offset commits.
+        assertThat(s0.costs().bytesPerDeliveryByTopic()).containsOnlyKeys("__consumer_offsets");
+    }
+
+    @Test
+    void oneHostLayoutDeliversEverythingOnce() {
+        ScenarioResult s1h = scenario("S1h");
+        assertThat(s1h.delivered()).isEqualTo(300);
+        assertThat(s1h.losses()).isZero();
+        assertThat(s1h.duplicates()).isZero();
     }
 
     @Test
@@ -84,10 +113,10 @@ class BenchmarkScenariosTest {
     void reportIsWrittenAsMarkdownAndParsableJson() throws Exception {
         JsonNode json = Json.MAPPER.readTree(Files.readString(out.resolve("report.json")));
         assertThat(json.get("machine").get("cores").asInt()).isPositive();
-        assertThat(json.get("scenarios")).hasSize(3);
+        assertThat(json.get("scenarios")).hasSize(5);
         assertThat(json.get("scenarios").get(0).get("deliveries_per_second").asDouble()).isPositive();
         assertThat(json.get("targets").isArray()).isTrue();
         String md = Files.readString(out.resolve("report.md"));
-        assertThat(md).contains("## Machine", "| S1 |", "| S3 |", "| S4 |", "## Targets (issue 5)", "zero losses");
+        assertThat(md).contains("## Machine", "| S1 |", "| S3 |", "| S4 |", "## Cost per delivery", "## Targets (issue 12)", "zero losses", "× S0");
     }
 }

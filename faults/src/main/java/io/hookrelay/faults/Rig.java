@@ -1,5 +1,7 @@
 package io.hookrelay.faults;
 
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.kafka.embedded.BrokerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,8 +66,8 @@ final class Rig implements AutoCloseable {
         BrokerProcess broker;
         TcpProxy proxy = null;
         if (viaProxy) {
-            int brokerPort = Processes.freePort();
-            proxy = TcpProxy.start(Processes.freePort(), brokerPort);
+            int brokerPort = EmbeddedKafka.freePort();
+            proxy = TcpProxy.start(EmbeddedKafka.freePort(), brokerPort);
             broker = BrokerProcess.create(dir.resolve("broker"), dir.resolve("broker.log"), brokerPort, proxy.port());
         } else {
             broker = BrokerProcess.create(dir.resolve("broker"), dir.resolve("broker.log"), 0);

@@ -1,5 +1,6 @@
 package io.hookrelay.faults;
 
+import io.hookrelay.kafka.embedded.Processes;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

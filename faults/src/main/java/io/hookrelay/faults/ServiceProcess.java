@@ -1,5 +1,7 @@
 package io.hookrelay.faults;
 
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,9 +43,9 @@ final class ServiceProcess implements AutoCloseable {
     ServiceProcess(String mode, Map<String, String> pipelineEnv, Path dataDir, Path log) {
         this.mode = mode;
         this.log = log;
-        this.ingestPort = Processes.freePort();
-        this.dispatcherPort = Processes.freePort();
-        this.retryPort = Processes.freePort();
+        this.ingestPort = EmbeddedKafka.freePort();
+        this.dispatcherPort = EmbeddedKafka.freePort();
+        this.retryPort = EmbeddedKafka.freePort();
         Map<String, String> e = new LinkedHashMap<>(pipelineEnv);
         e.put("WEBHOOKS_DATA_DIR", dataDir.toAbsolutePath().toString());
         e.put("INGEST_HTTP_PORT", Integer.toString(ingestPort));

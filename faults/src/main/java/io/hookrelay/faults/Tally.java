@@ -1,5 +1,6 @@
 package io.hookrelay.faults;
 
+import io.hookrelay.kafka.embedded.Processes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

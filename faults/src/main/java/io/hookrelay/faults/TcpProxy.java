@@ -1,5 +1,6 @@
 package io.hookrelay.faults;
 
+import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

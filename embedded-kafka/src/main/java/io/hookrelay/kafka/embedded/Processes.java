@@ -1,16 +1,15 @@
-package io.hookrelay.faults;
+package io.hookrelay.kafka.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starting, killing and stopping the suite's child JVMs, all on this JVM's classpath. */
-final class Processes {
+/** Starting, killing and stopping child JVMs (the fault suite's and the benchmark's), all on this JVM's classpath. */
+public final class Processes {
 
     private Processes() {
     }
@@ -18,9 +17,9 @@ final class Processes {
     /**
      * Starts {@code mainClass} with {@code args} in a new JVM whose output is appended to {@code log}.
      * The pipeline's variables of this JVM's environment are removed first, so only {@code env} counts.
-     * With {@code java -jar faults.jar} the class path is the jar alone, whose manifest names the rest.
+     * With {@code java -jar faults.jar} (or benchmarks.jar) the class path is the jar alone, whose manifest names the rest.
      */
-    static Process startJvm(String mainClass, List<String> jvmOptions, List<String> args, Map<String, String> env, Path log) {
+    public static Process startJvm(String mainClass, List<String> jvmOptions, List<String> args, Map<String, String> env, Path log) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
@@ -37,13 +36,13 @@ final class Processes {
     }
 
     /** SIGKILL (destroyForcibly is SIGKILL on Linux) and wait until the process is gone. */
-    static void kill(Process p) {
+    public static void kill(Process p) {
         p.destroyForcibly();
         await(p, 30);
     }
 
     /** SIGTERM and wait up to {@code graceSeconds} for the process to exit, then SIGKILL. */
-    static void stop(Process p, int graceSeconds) {
+    public static void stop(Process p, int graceSeconds) {
         p.destroy();
         if (!await(p, graceSeconds)) {
             kill(p);
@@ -60,17 +59,7 @@ final class Processes {
         }
     }
 
-    /** A port that was free a moment ago on loopback. */
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free local port", e);
-        }
-    }
-
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

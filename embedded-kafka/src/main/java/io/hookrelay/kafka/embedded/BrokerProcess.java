@@ -1,4 +1,4 @@
-package io.hookrelay.faults;
+package io.hookrelay.kafka.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -26,7 +25,7 @@ import org.apache.kafka.common.Uuid;
  * replication factor 1). Clients are told to connect to {@code advertisedPort}, which is the
  * listener's own port unless a {@link TcpProxy} sits in front of it.
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
 
     private static final int START_TIMEOUT_SECONDS = 120;
 
@@ -46,18 +45,18 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** A broker listening on a free port and advertising {@code advertisedPort} (0: its own port); formats its log dir. */
-    static BrokerProcess create(Path dir, Path log, int advertisedPort) {
-        int port = Processes.freePort();
+    public static BrokerProcess create(Path dir, Path log, int advertisedPort) {
+        int port = EmbeddedKafka.freePort();
         BrokerProcess b = new BrokerProcess(dir, log, port, advertisedPort == 0 ? port : advertisedPort);
-        b.writeConfig(Processes.freePort());
+        b.writeConfig(EmbeddedKafka.freePort());
         b.format();
         return b;
     }
 
     /** A broker whose listener port is {@code port} (for a proxy that must know it before the broker exists). */
-    static BrokerProcess create(Path dir, Path log, int port, int advertisedPort) {
+    public static BrokerProcess create(Path dir, Path log, int port, int advertisedPort) {
         BrokerProcess b = new BrokerProcess(dir, log, port, advertisedPort);
-        b.writeConfig(Processes.freePort());
+        b.writeConfig(EmbeddedKafka.freePort());
         b.format();
         return b;
     }
@@ -90,7 +89,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Starts the broker JVM and returns once it answers a describeCluster through its advertised address. */
-    synchronized void start() {
+    public synchronized void start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("The broker is already running (pid " + process.pid() + ")");
         }
@@ -122,32 +121,37 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no flush, no controlled shutdown. */
-    synchronized void kill() {
+    public synchronized void kill() {
         appendLog("=== broker SIGKILL");
         Processes.kill(process);
     }
 
     /** SIGTERM and wait for the controlled shutdown to finish (SIGKILL after 120 s). */
-    synchronized void stop() {
+    public synchronized void stop() {
         appendLog("=== broker SIGTERM");
         Processes.stop(process, 120);
     }
 
-    void restart() {
+    public void restart() {
         kill();
         start();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process != null && process.isAlive();
     }
 
     /** What clients bootstrap from: the advertised address. */
-    String bootstrap() {
+    public String bootstrap() {
         return "127.0.0.1:" + advertisedPort;
     }
 
-    int port() {
+    /** The broker JVM's process id (for reading its CPU time from /proc), or -1 when it is not running. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    public int port() {
         return port;
     }
 
