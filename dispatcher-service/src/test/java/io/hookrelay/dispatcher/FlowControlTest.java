@@ -141,6 +141,42 @@ class FlowControlTest {
     }
 
     @Test
+    void subscriptionsOnOneHostEachGetTheirOwnMaxInFlight() {
+        int subscriptions = 8;
+        int limit = 4;
+        int events = 6;
+        try (WebhookReceiver tracker = WebhookReceiver.start();
+             DispatcherService dispatcher = DispatcherService.start(Fixtures.config(kafka.bootstrapServers(),
+                     "WEBHOOKS_HTTP_TIMEOUT", "30s"), Clock.systemUTC())) {
+            // Eight affiliates whose postbacks all go to one tracker host:port, with the defaults.
+            List<Subscription> subs = new java.util.ArrayList<>();
+            for (int k = 0; k < subscriptions; k++) {
+                tracker.hold("/aff-" + k);
+                Subscription s = subscription("op-onehost", tracker.url("/aff-" + k), List.of("kyc.*")).withLimits(limit, null);
+                subscribe(dispatcher, s);
+                subs.add(s);
+            }
+
+            acceptTogether("op-onehost", "onehost-", events, "kyc.status_changed");
+
+            // 32 requests open at once on one host:port: more than the 20 a host's pool used to
+            // hold for every subscription on it together.
+            await().atMost(WAIT).until(() -> tracker.received().size() == subscriptions * limit);
+            // Each is held to its own limit: the rest of its deliveries waited, then were parked.
+            await().atMost(WAIT).until(() -> subs.stream().mapToInt(s -> parked(s).size()).sum()
+                    == subscriptions * (events - limit));
+            assertThat(tracker.received()).hasSize(subscriptions * limit);
+            for (int k = 0; k < subscriptions; k++) {
+                assertThat(tracker.mostAtOnce("/aff-" + k)).as("requests open at once to subscription %d", k).isEqualTo(limit);
+                tracker.release("/aff-" + k);
+            }
+            for (Subscription s : subs) {
+                assertThat(deliveredAttempts(s.id(), limit)).isEqualTo(limit);
+            }
+        }
+    }
+
+    @Test
     void stopsFetchingWhileMaxInFlightDeliveriesAreWaiting() throws Exception {
         int maxInFlight = 5;
         int events = 60;

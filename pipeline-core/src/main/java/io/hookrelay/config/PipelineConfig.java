@@ -67,9 +67,10 @@ public final class PipelineConfig {
             v -> intInRange(v, 1, 1_000_000),
             "Deliveries each dispatcher and each retry-service holds in flight at once; past it the service stops fetching until some complete.");
     public static final Setting<Integer> MAX_CONNECTIONS_PER_ENDPOINT = new Setting<>(
-            "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "20", "a whole number from 1 to 10000",
-            v -> intInRange(v, 1, 10_000),
-            "Pooled keep-alive connections to one host:port; a slow endpoint queues on its own connections only.");
+            "WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT", "0", "0 (no cap of its own) or a whole number from 1 to 10000",
+            v -> intInRange(v, 0, 10_000),
+            "A cap on connections to one host:port, on top of each subscription's max_in_flight; 0: none, so subscriptions"
+                    + " sharing a host each get their own max_in_flight within the process's WEBHOOKS_MAX_IN_FLIGHT.");
 
     public static final Setting<Duration> STATUS_RETENTION = new Setting<>(
             "WEBHOOKS_STATUS_RETENTION", "7d", "a duration such as 7d",

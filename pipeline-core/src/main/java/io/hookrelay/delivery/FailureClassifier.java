@@ -114,8 +114,8 @@ final class FailureClassifier {
             return "timed out: " + endpoint + " did not answer within " + t + " (WEBHOOKS_HTTP_TIMEOUT)";
         }
         if (e instanceof TimeoutException) {
-            // Only the pool lease waits on a java.util.concurrent timeout: every connection to this
-            // endpoint stayed busy with earlier deliveries for the whole timeout.
+            // Only the pool lease waits on a java.util.concurrent timeout: with a cap per host set,
+            // every connection to this endpoint stayed busy with earlier deliveries for the whole timeout.
             return "no free connection to " + endpoint + " within " + t + ": all WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT"
                     + " connections were busy with earlier deliveries";
         }

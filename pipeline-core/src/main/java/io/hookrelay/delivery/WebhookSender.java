@@ -54,10 +54,17 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Makes signed delivery attempts (contract §4) with one shared asynchronous HTTP client: a
- * {@code POST} of {@code {"type", "timestamp", "data"}} with the Standard Webhooks headers. Pooled
- * keep-alive connections are limited per endpoint (host:port), so a slow endpoint queues on its own
- * connections only and the others proceed. Redirects are not followed. Each host is resolved
- * through the {@link TargetPolicy} right before connecting.
+ * {@code POST} of {@code {"type", "timestamp", "data"}} with the Standard Webhooks headers, over
+ * pooled keep-alive connections. Redirects are not followed. Each host is resolved through the
+ * {@link TargetPolicy} right before connecting.
+ *
+ * <p>Connections follow subscriptions, not hosts: what bounds the requests to an endpoint is each
+ * subscription's {@code max_in_flight} (the {@link SubscriptionLimiter}), and the pool is sized
+ * above the service's {@code WEBHOOKS_MAX_IN_FLIGHT}, so a request never waits for a connection
+ * behind another host, and a hundred subscriptions on one tracker host each get their own limit.
+ * (A pool capped per host, 20 connections, held those hundred to 400 requests a second together at
+ * 50 ms an answer.) {@code WEBHOOKS_MAX_CONNECTIONS_PER_ENDPOINT} adds a cap per host:port when an
+ * operator wants one; then a slow host queues on its own connections only.
  *
  * <p>The event in the body is shaped per subscription at send time ({@link PayloadShaper}): its
  * {@code fields}, its {@code player_ref} hashing and the operator's never-sent fields as they are
@@ -166,9 +173,11 @@ public final class WebhookSender implements AutoCloseable {
      */
     public static WebhookSender fromConfig(PipelineConfig config, Clock clock) {
         int maxInFlight = config.get(PipelineConfig.MAX_IN_FLIGHT);
+        int maxTotal = Math.max(2000, 2 * maxInFlight);
+        int perEndpoint = config.get(PipelineConfig.MAX_CONNECTIONS_PER_ENDPOINT);
         return new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
-                config.get(PipelineConfig.MAX_CONNECTIONS_PER_ENDPOINT),
-                Math.max(2000, 2 * maxInFlight),
+                perEndpoint == 0 ? maxTotal : perEndpoint,
+                maxTotal,
                 new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS)), clock,
                 config.get(PipelineConfig.NEVER_SENT_FIELDS));
     }
