@@ -1,6 +1,5 @@
 package io.hookrelay.ingest.stream;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Passes the first copy of each (operator_id, event_id) and drops every further copy that arrives
- * within the dedupe window after it. Runs after the repartition by {@link DedupeKey}, so all copies
- * of an event reach the same task and the same store.
+ * within the dedupe window after it. Runs in the task of the event's ordering-key partition (where
+ * a record keyed as the contract says already is, and where the others are repartitioned to), so
+ * all copies of an event that carry its ordering key reach the same task and the same store.
  *
  * <p>Time is processing time from the injected clock, not the record's timestamp or
  * {@code occurred_at}: the window is about when ingest saw a copy ("a retried produce within 24 h"),
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * as time passes (Streams advances the store's time from the timestamps we write, which are clock
  * readings), so state and changelog stay bounded by about one window of events, without scans.
  */
-final class DuplicateFilter implements FixedKeyProcessor<byte[], byte[], byte[]> {
+final class DuplicateFilter implements FixedKeyProcessor<byte[], Verdict, byte[]> {
 
     static final String STORE = "dedupe-seen";
 
@@ -62,8 +62,8 @@ final class DuplicateFilter implements FixedKeyProcessor<byte[], byte[], byte[]>
     }
 
     @Override
-    public void process(FixedKeyRecord<byte[], byte[]> record) {
-        String key = new String(record.key(), StandardCharsets.UTF_8);
+    public void process(FixedKeyRecord<byte[], Verdict> record) {
+        String key = record.value().dedupeKey();
         long now = clock.millis();
         // Up to Long.MAX_VALUE: a sighting stamped after "now" (the clock stepped back) still counts.
         try (WindowStoreIterator<Long> sightings = seen.fetch(key, Math.max(0, now - windowMs + 1), Long.MAX_VALUE)) {
@@ -76,6 +76,6 @@ final class DuplicateFilter implements FixedKeyProcessor<byte[], byte[], byte[]>
             }
         }
         seen.put(key, now, now);
-        context.forward(record);
+        context.forward(record.withValue(record.value().value()));
     }
 }

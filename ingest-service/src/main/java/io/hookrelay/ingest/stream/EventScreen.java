@@ -27,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * read, or reads as an invalid event, is rejected here and never thrown), so a bad record costs
  * one rejection and the next record flows.
  *
- * <p>Accepted records leave keyed by their {@link DedupeKey}, with the canonical JSON as value and
- * {@code content-type: application/json} as their only header; the operator's headers stay behind
- * so that nothing the contract does not name reaches subscribers. Rejected records leave as
- * {@link Rejection} builds them.
+ * <p>Accepted records leave keyed by their {@link OrderingKey} (UTF-8), with a {@link Verdict}
+ * holding the canonical JSON, the {@link DedupeKey} and whether the record is already in its
+ * ordering key's partition, and {@code content-type: application/json} as their only header; the
+ * operator's headers stay behind so that nothing the contract does not name reaches subscribers.
+ * Rejected records leave as {@link Rejection} builds them.
  */
 final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
 
@@ -38,12 +39,15 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
 
     private final EventValidator validator;
     private final int maxRecordBytes;
+    private final int partitions;
     private final IngestMetrics.Rejections rejectionsByReason;
     private ProcessorContext<byte[], Verdict> context;
     private Sensor rejections;
 
-    EventScreen(int maxRecordBytes, IngestMetrics.Rejections rejectionsByReason, Clock clock) {
+    /** @param partitions how many partitions ordering keys map to (the app's repartition topic's, {@code WEBHOOKS_PARTITIONS}) */
+    EventScreen(int maxRecordBytes, int partitions, IngestMetrics.Rejections rejectionsByReason, Clock clock) {
         this.validator = new EventValidator(clock);
+        this.partitions = partitions;
         this.maxRecordBytes = maxRecordBytes;
         this.rejectionsByReason = rejectionsByReason;
     }
@@ -75,18 +79,21 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
             return;
         }
         if (result.valid()) {
-            accept(record, result.canonical());
+            accept(record, source, result.canonical());
         } else {
             reject(record, source, RejectReason.INVALID_FIELD, result.summary());
         }
     }
 
-    private void accept(Record<byte[], byte[]> record, ObjectNode canonical) {
-        byte[] key = DedupeKey.bytes(canonical.get(EventFields.OPERATOR_ID).textValue(),
+    private void accept(Record<byte[], byte[]> record, RecordMetadata source, ObjectNode canonical) {
+        String dedupeKey = DedupeKey.of(canonical.get(EventFields.OPERATOR_ID).textValue(),
                 canonical.get(EventFields.EVENT_ID).textValue());
+        String orderingKey = OrderingKey.of(canonical);
+        boolean inPlace = source.partition() == OrderingKey.partition(orderingKey, partitions);
         RecordHeaders headers = new RecordHeaders();
         headers.add(WireHeaders.CONTENT_TYPE, WireHeaders.APPLICATION_JSON.getBytes(StandardCharsets.UTF_8));
-        context.forward(record.withKey(key).withValue(Verdict.accept(Json.bytes(canonical))).withHeaders(headers));
+        context.forward(record.withKey(orderingKey.getBytes(StandardCharsets.UTF_8))
+                .withValue(Verdict.accept(Json.bytes(canonical), dedupeKey, inPlace)).withHeaders(headers));
     }
 
     private void reject(Record<byte[], byte[]> record, RecordMetadata source, RejectReason category, String reason) {

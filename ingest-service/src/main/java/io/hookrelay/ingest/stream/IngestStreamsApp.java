@@ -64,7 +64,8 @@ public final class IngestStreamsApp implements AutoCloseable {
         // to carry them to webhooks.accepted. Replaying the same records cannot fail that way again,
         // so a new thread (new producer, state restored from the changelog) resumes exactly once.
         SupervisedStreams streams = SupervisedStreams.start(COMPONENT, APPLICATION_ID,
-                () -> new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES, rejections), properties),
+                () -> new KafkaStreams(IngestTopology.build(window, clock, MAX_RECORD_BYTES,
+                        config.get(PipelineConfig.PARTITIONS), rejections), properties),
                 new Recoveries(metrics));
         log.info("Ingest streams app starting: application.id={} dedupe window={} bootstrap={}",
                 APPLICATION_ID, window, config.bootstrapServers());

@@ -1,16 +1,22 @@
 package io.hookrelay.ingest.stream;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
+import org.apache.kafka.common.utils.Utils;
 
 /**
- * The key of an accepted event on {@code webhooks.accepted}: its {@code player_ref}, or
- * {@code affiliate_id} for affiliate events, so that one player's (or affiliate's) events stay in
- * order downstream.
+ * The ordering key of an accepted event: its {@code player_ref}, or {@code affiliate_id} for
+ * affiliate events (contract §1). It keys the event on {@code webhooks.accepted}, so that one
+ * player's (or affiliate's) events stay in order downstream, and it decides which ingest task
+ * deduplicates the event: the one of the partition Kafka's default partitioner gives the key among
+ * {@code WEBHOOKS_PARTITIONS}. The contract has operators key {@code events.*} by this same key, so
+ * a record produced as the contract says is already in that partition and is deduplicated where it
+ * is read; only a record keyed otherwise takes the repartition to get there.
  */
 final class OrderingKey {
 
@@ -18,19 +24,12 @@ final class OrderingKey {
     }
 
     /**
-     * Reads the key from a canonical event. The canonical JSON is re-read here rather than carried
-     * beside it through the repartition topic, so that topic holds nothing but the event itself.
+     * Reads the key from a canonical event.
      *
-     * @throws IllegalStateException when the bytes are not a canonical event: only the screen
-     *     writes them, so that is a bug, not bad input
+     * @throws IllegalStateException when it is not a canonical event: only the screen writes them,
+     *     so that is a bug, not bad input
      */
-    static String of(byte[] canonicalJson) {
-        JsonNode event;
-        try {
-            event = Json.tree(canonicalJson);
-        } catch (IOException e) {
-            throw new IllegalStateException("accepted event is not JSON; the screen wrote something else", e);
-        }
+    static String of(JsonNode event) {
         String type = event.path(EventFields.EVENT_TYPE).asText();
         EventFamily family = EventFamily.ofEventType(type).orElseThrow(() -> new IllegalStateException(
                 "accepted event has unknown event_type '" + type + "'; the screen should have rejected it"));
@@ -40,5 +39,23 @@ final class OrderingKey {
                     + "; the validator should have required it");
         }
         return key.textValue();
+    }
+
+    /** {@link #of(JsonNode)} of the canonical JSON (after the repartition, where only bytes travel). */
+    static String of(byte[] canonicalJson) {
+        try {
+            return of(Json.tree(canonicalJson));
+        } catch (IOException e) {
+            throw new IllegalStateException("accepted event is not JSON; the screen wrote something else", e);
+        }
+    }
+
+    /**
+     * The partition of {@code partitions} that {@code orderingKey} maps to: what Kafka's default
+     * partitioner gives a producer keying by it, and what the app's repartition gives a record
+     * re-keyed by it (murmur2 of the UTF-8 key bytes).
+     */
+    static int partition(String orderingKey, int partitions) {
+        return Utils.toPositive(Utils.murmur2(orderingKey.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 }

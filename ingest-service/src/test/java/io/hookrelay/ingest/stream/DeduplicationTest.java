@@ -14,6 +14,7 @@ import java.util.List;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.contract.WireHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Deduplication on (operator_id, event_id) with a 2 s window on a clock that only the tests move.
- * Copies go to different input partitions under different keys, so only the app's repartition by
- * event identity can bring them together.
+ * Copies keyed by the ordering key, as the contract says, are deduplicated where they are read;
+ * copies under other keys, in other partitions, are re-keyed by the ordering key to meet them.
  */
 class DeduplicationTest {
 
@@ -56,6 +57,54 @@ class DeduplicationTest {
         assertThat(copies).hasSize(1);
         assertThat(json(copies.get(0).value()).get("event_type").asText()).isEqualTo("conversion.ftd");
         assertThat(harness.metric(IngestMetrics.DUPLICATES_TOTAL)).isEqualTo(droppedBefore + 1);
+    }
+
+    @Test
+    void copiesKeyedByTheOrderingKeyAreDeduplicatedWithoutARepartition() {
+        double droppedBefore = harness.metric(IngestMetrics.DUPLICATES_TOTAL);
+        RecordMetadata first = harness.produceKeyed(Topics.EVENTS_CONVERSION, "p-keyed-1",
+                bytes(conversionJson("op-1", "keyed-1")), WireHeaders.CONTENT_TYPE, JSON);
+        harness.produceKeyed(Topics.EVENTS_CONVERSION, "p-keyed-1", bytes(conversionJson("op-1", "keyed-1")),
+                WireHeaders.CONTENT_TYPE, JSON);
+        assertThat(first.partition()).isEqualTo(IngestHarness.dedupePartition("keyed-1"));
+
+        List<ConsumerRecord<String, byte[]>> copies = copiesOf(readAfterMarker("op-1", "keyed-1", first.partition()),
+                "op-1", "keyed-1");
+
+        assertThat(copies).hasSize(1);
+        assertThat(copies.get(0).key()).isEqualTo("p-keyed-1");
+        assertThat(harness.metric(IngestMetrics.DUPLICATES_TOTAL)).isEqualTo(droppedBefore + 1);
+        assertThat(copiesOf(repartitioned(), "op-1", "keyed-1")).as("records of keyed-1 on the repartition topic").isEmpty();
+    }
+
+    @Test
+    void aRecordKeyedOtherwiseIsReKeyedByItsOrderingKeyAndMeetsItsCopies() {
+        double droppedBefore = harness.metric(IngestMetrics.DUPLICATES_TOTAL);
+        int home = IngestHarness.dedupePartition("rekeyed-1");
+        harness.produceKeyed(Topics.EVENTS_CONVERSION, "p-rekeyed-1", bytes(conversionJson("op-1", "rekeyed-1")),
+                WireHeaders.CONTENT_TYPE, JSON);
+        // The same event without a key, in the other partition: a producer that ignored the contract's key.
+        harness.produce(Topics.EVENTS_CONVERSION, 1 - home, null, bytes(conversionJson("op-1", "rekeyed-1")),
+                WireHeaders.CONTENT_TYPE, JSON);
+
+        List<ConsumerRecord<String, byte[]>> copies = copiesOf(readAfterMarker("op-1", "rekeyed-1", 1 - home),
+                "op-1", "rekeyed-1");
+
+        assertThat(copies).hasSize(1);
+        assertThat(copies.get(0).key()).isEqualTo("p-rekeyed-1");
+        assertThat(copies.get(0).partition()).isEqualTo(home);
+        assertThat(harness.metric(IngestMetrics.DUPLICATES_TOTAL)).isEqualTo(droppedBefore + 1);
+        // Only the unkeyed copy took the repartition, re-keyed, to the ordering key's partition.
+        List<ConsumerRecord<String, byte[]>> rekeyed = copiesOf(repartitioned(), "op-1", "rekeyed-1");
+        assertThat(rekeyed).hasSize(1);
+        assertThat(rekeyed.get(0).key()).isEqualTo("p-rekeyed-1");
+        assertThat(rekeyed.get(0).partition()).isEqualTo(home);
+    }
+
+    /** What is on the app's repartition topic (committed records). */
+    private static List<ConsumerRecord<String, byte[]>> repartitioned() {
+        return harness.client.readUntil(IngestStreamsApp.APPLICATION_ID + "-dedupe-key-repartition", l -> false,
+                Duration.ofMillis(500));
     }
 
     @Test

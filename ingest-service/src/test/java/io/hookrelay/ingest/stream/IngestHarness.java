@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * One embedded broker with the contract's topics, and the ingest app running against it on a
@@ -78,7 +77,16 @@ final class IngestHarness implements AutoCloseable {
 
     /** Produces one record to an explicit partition and returns where it landed; headers are name, value pairs. */
     RecordMetadata produce(String topic, int partition, String key, byte[] value, String... headers) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, partition, key, value);
+        return send(new ProducerRecord<>(topic, partition, key, value), headers);
+    }
+
+    /** Produces one record with Kafka's default partitioning of {@code key}, as an operator keying by the ordering key does. */
+    RecordMetadata produceKeyed(String topic, String key, byte[] value, String... headers) {
+        return send(new ProducerRecord<>(topic, key, value), headers);
+    }
+
+    private RecordMetadata send(ProducerRecord<String, byte[]> record, String... headers) {
+        String topic = record.topic();
         for (int i = 0; i + 1 < headers.length; i += 2) {
             record.headers().add(new RecordHeader(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8)));
         }
@@ -116,23 +124,24 @@ final class IngestHarness implements AutoCloseable {
     }
 
     /**
-     * The partition of the dedupe repartition topic an event goes to: Kafka's default partitioning
-     * of the key bytes (murmur2), which the app's repartition uses.
+     * The partition whose ingest task deduplicates a sample conversion event: its ordering key's
+     * ({@code player_ref}, which {@link SampleEvents} makes {@code p-<event id>}).
      */
-    static int dedupePartition(String operatorId, String eventId) {
-        return Utils.toPositive(Utils.murmur2(DedupeKey.bytes(operatorId, eventId))) % PARTITIONS;
+    static int dedupePartition(String eventId) {
+        return OrderingKey.partition("p-" + eventId, PARTITIONS);
     }
 
     /**
-     * An event id whose events meet (operator, eventId)'s on one dedupe task. Produced after a
+     * An event id whose events meet {@code eventId}'s on one dedupe task, and take the same way
+     * there from any input partition (straight, or both through the repartition). Produced after a
      * copy of that event to the same input partition, its arrival on webhooks.accepted proves the
      * copy has been through dedupe: a task handles its partition in order and commits in order.
      */
     static String markerAfter(String operatorId, String eventId) {
-        int target = dedupePartition(operatorId, eventId);
+        int target = dedupePartition(eventId);
         for (int i = 0; ; i++) {
             String marker = eventId + "-marker-" + i;
-            if (dedupePartition(operatorId, marker) == target) {
+            if (dedupePartition(marker) == target) {
                 return marker;
             }
         }
