@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.kafka.KeyPartitions;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.subscription.Subscription;
@@ -50,6 +51,7 @@ public final class DeliveryOutcomeWriter {
     private final SubscriptionPublisher subscriptions;
     private final RetrySchedule schedule;
     private final Clock clock;
+    private volatile int attemptPartitions;
 
     /** @param producer a durable producer (idempotent, acks=all), shared with the caller if it likes */
     public DeliveryOutcomeWriter(Producer<String, byte[]> producer, SubscriptionCatalog catalog, RetrySchedule schedule,
@@ -95,9 +97,22 @@ public final class DeliveryOutcomeWriter {
                 }
             }
         }
-        acks.add(send(new ProducerRecord<>(Topics.ATTEMPTS, d.webhookId(), record.toJson())));
+        // Keyed by webhook id (contract §2), placed by subscription id: the status app then finds a
+        // subscription's attempts, and its dead letters (keyed by subscription id), in one partition.
+        acks.add(send(new ProducerRecord<>(Topics.ATTEMPTS, KeyPartitions.of(d.subscriptionId(), attemptPartitions()),
+                d.webhookId(), record.toJson())));
         AttemptRecord written = record;
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> written);
+    }
+
+    /** The partition count of {@code webhooks.attempts}, read once (the first send needs the topic's metadata anyway). */
+    private int attemptPartitions() {
+        int n = attemptPartitions;
+        if (n == 0) {
+            n = producer.partitionsFor(Topics.ATTEMPTS).size();
+            attemptPartitions = n;
+        }
+        return n;
     }
 
     /**

@@ -8,6 +8,7 @@ import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.InvalidDeliveryException;
+import io.hookrelay.kafka.KeyPartitions;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -16,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the two input topics into {@link StatusInput}s keyed by subscription id, ready to be
- * repartitioned. Records that cannot be read are skipped: they are someone else's poison input
+ * Reads the two input topics into {@link StatusInput}s keyed by subscription id, each marked with
+ * whether it already sits in its subscription id's partition ({@link KeyPartitions}). Records that cannot be read are skipped: they are someone else's poison input
  * (the attempt writer or the dead-letter writer made them), and the status log is a view, never
  * the place a delivery's fate is decided.
  */
@@ -28,12 +29,29 @@ final class StatusInputReader {
     private StatusInputReader() {
     }
 
+    /** An input and whether the record it came from is in its subscription id's partition, so the status task that read it keeps it. */
+    record Placed(StatusInput input, boolean inPlace) {
+    }
+
+    private static Record<String, Placed> placed(ProcessorContext<?, ?> context, int partitions, String subscriptionId,
+                                                 StatusInput input, long timestamp) {
+        // Always present: these processors read straight from their source topics.
+        int partition = context.recordMetadata().orElseThrow().partition();
+        return new Record<>(subscriptionId, new Placed(input, partition == KeyPartitions.of(subscriptionId, partitions)),
+                timestamp);
+    }
+
     /** {@code webhooks.attempts} (key: webhook id) to inputs keyed by subscription id. */
-    static final class Attempts implements Processor<String, byte[], String, StatusInput> {
-        private ProcessorContext<String, StatusInput> context;
+    static final class Attempts implements Processor<String, byte[], String, Placed> {
+        private final int partitions;
+        private ProcessorContext<String, Placed> context;
+
+        Attempts(int partitions) {
+            this.partitions = partitions;
+        }
 
         @Override
-        public void init(ProcessorContext<String, StatusInput> context) {
+        public void init(ProcessorContext<String, Placed> context) {
             this.context = context;
         }
 
@@ -54,16 +72,21 @@ final class StatusInputReader {
                 log.warn("Status log skips an unreadable attempt record at {}: {}", where(context), problem);
                 return;
             }
-            context.forward(new Record<>(a.subscriptionId(), StatusInput.of(a), r.timestamp()));
+            context.forward(placed(context, partitions, a.subscriptionId(), StatusInput.of(a), r.timestamp()));
         }
     }
 
     /** {@code webhooks.dlq} (key: subscription id) to inputs; letters of reason {@code invalid} have no delivery to show. */
-    static final class DeadLetters implements Processor<String, byte[], String, StatusInput> {
-        private ProcessorContext<String, StatusInput> context;
+    static final class DeadLetters implements Processor<String, byte[], String, Placed> {
+        private final int partitions;
+        private ProcessorContext<String, Placed> context;
+
+        DeadLetters(int partitions) {
+            this.partitions = partitions;
+        }
 
         @Override
-        public void init(ProcessorContext<String, StatusInput> context) {
+        public void init(ProcessorContext<String, Placed> context) {
             this.context = context;
         }
 
@@ -85,7 +108,7 @@ final class StatusInputReader {
                     d.operatorId(), d.eventId(), d.eventType(), d.attempt(), d.firstAttemptAt(), r.timestamp(), reason,
                     parseStatus(header(r, WireHeaders.LAST_STATUS)), lastError == null || lastError.isEmpty() ? null : lastError,
                     d.eventPosition());
-            context.forward(new Record<>(d.subscriptionId(), StatusInput.of(letter), r.timestamp()));
+            context.forward(placed(context, partitions, d.subscriptionId(), StatusInput.of(letter), r.timestamp()));
         }
     }
 

@@ -47,7 +47,8 @@ final class StatusStreamsApp implements AutoCloseable {
         SupervisedStreams streams;
         try {
             streams = SupervisedStreams.start(COMPONENT, APPLICATION_ID,
-                    () -> new KafkaStreams(StatusTopology.build(settings, clock, catalog), properties),
+                    () -> new KafkaStreams(StatusTopology.build(settings, clock, catalog,
+                            config.get(PipelineConfig.PARTITIONS)), properties),
                     new Recoveries(meters));
         } catch (StreamsException e) {
             // Typically another instance on this host already holds the directory's lock.

@@ -11,6 +11,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -23,13 +24,22 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The status topology: {@code webhooks.attempts} and {@code webhooks.dlq}, read into
- * {@link StatusInput}s, repartitioned by subscription id (topic
- * {@code hookrelay-status-by-subscription-repartition}), then kept by {@link StatusProcessor} in three
- * stores; alerts and disabled subscriptions go out to their topics.
+ * {@link StatusInput}s and kept by {@link StatusProcessor} in three stores; alerts and disabled
+ * subscriptions go out to their topics.
+ * <pre>
+ * webhooks.attempts ─▶ read ─┐                ┌─ in its subscription's partition ─────────────────────┬─▶ status
+ * webhooks.dlq ──────▶ read ─┴─▶ inputs ─▶ ──┴─ elsewhere ─▶ repartition by subscription id ─────────┘
+ * </pre>
  *
- * <p>Everything is keyed, and partitioned, by subscription id: one task holds a subscription's
- * deliveries, index and health together, so a query needs only the subscription id to find the
- * instance to ask (for an event, its webhook ids are derived from the operator's subscriptions).
+ * <p>Everything is partitioned by subscription id: one task holds a subscription's deliveries,
+ * index and health together, so a query needs only the subscription id to find the instance to ask
+ * (for an event, its webhook ids are derived from the operator's subscriptions). The attempt writer
+ * places each attempt in its subscription id's partition (keeping the webhook id as key), and dead
+ * letters are keyed by subscription id, so both arrive where they belong and are kept in the
+ * task that read them: no repartition topic, no second copy of every attempt on Kafka. A record
+ * found elsewhere (written by a version before issue 12, or by another writer) goes through the
+ * {@code hookrelay-status-by-subscription-repartition} topic to its partition first; the topic
+ * keeps its name so what an older version left in it is still read after an upgrade.
  *
  * <p>Store names are wire names: they name the changelog topics
  * ({@code hookrelay-status-<store>-changelog}) the stores are rebuilt from.
@@ -54,17 +64,25 @@ final class StatusTopology {
     private StatusTopology() {
     }
 
-    static Topology build(StatusSettings settings, Clock clock, SubscriptionCatalog catalog) {
+    /** @param partitions {@code WEBHOOKS_PARTITIONS}: the repartition topic's, which subscription ids map to */
+    static Topology build(StatusSettings settings, Clock clock, SubscriptionCatalog catalog, int partitions) {
         StreamsBuilder b = new StreamsBuilder();
-        KStream<String, StatusInput> attempts = b
+        KStream<String, StatusInputReader.Placed> attempts = b
                 .stream(Topics.ATTEMPTS, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("attempts"))
-                .process(StatusInputReader.Attempts::new, Named.as("read-attempts"));
-        KStream<String, StatusInput> deadLetters = b
+                .process(() -> new StatusInputReader.Attempts(partitions), Named.as("read-attempts"));
+        KStream<String, StatusInputReader.Placed> deadLetters = b
                 .stream(Topics.DLQ, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters"))
-                .process(StatusInputReader.DeadLetters::new, Named.as("read-dead-letters"));
-        attempts.merge(deadLetters, Named.as("inputs"))
+                .process(() -> new StatusInputReader.DeadLetters(partitions), Named.as("read-dead-letters"));
+        Map<String, KStream<String, StatusInputReader.Placed>> where = attempts.merge(deadLetters, Named.as("inputs"))
+                .split(Named.as("inputs-"))
+                .branch((subscriptionId, placed) -> placed.inPlace(), Branched.as("in-place"))
+                .defaultBranch(Branched.as("elsewhere"));
+        KStream<String, StatusInput> moved = where.get("inputs-elsewhere")
+                .mapValues(StatusInputReader.Placed::input, Named.as("moved-input"))
                 .repartition(Repartitioned.<String, StatusInput>as(BY_SUBSCRIPTION)
-                        .withKeySerde(Serdes.String()).withValueSerde(StatusInput.SERDE))
+                        .withKeySerde(Serdes.String()).withValueSerde(StatusInput.SERDE).withNumberOfPartitions(partitions));
+        where.get("inputs-in-place").mapValues(StatusInputReader.Placed::input, Named.as("in-place-input"))
+                .merge(moved, Named.as("in-its-partition"))
                 .process(new Supplier(settings, clock, catalog), Named.as("status"))
                 .to((key, value, context) -> value.topic(), Produced.with(Serdes.String(), Outbound.SERDE)
                         .withName("outputs"));

@@ -2,7 +2,7 @@
  * The delivery log and endpoint health of the dispatcher-service (issue 4, items 1 to 3).
  *
  * <p>A Kafka Streams app ({@code hookrelay-status}) reads every attempt on {@code webhooks.attempts}
- * and every dead letter on {@code webhooks.dlq}, repartitions them by subscription id, and keeps three
+ * and every dead letter on {@code webhooks.dlq}, both already in their subscription id's partition, and keeps three
  * stores per partition: each delivery's state and attempts, a time index of each subscription's
  * deliveries, and each subscription's health aggregate. The stores are changelogged, so they come
  * back from Kafka after a restart, and bounded: deliveries expire after {@code WEBHOOKS_STATUS_RETENTION},

@@ -36,6 +36,7 @@ import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.kafka.KafkaClients;
+import io.hookrelay.kafka.KeyPartitions;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.retry.RetrySchedule;
@@ -61,6 +62,7 @@ class DeliveryLogTest {
 
     private static final String SCHEDULE = "1s,1s";
     private static final String RETRY_TOPIC = RetrySchedule.topicFor(Duration.ofSeconds(1));
+    private static final String BY_SUBSCRIPTION_REPARTITION = "hookrelay-status-by-subscription-repartition";
 
     private static EmbeddedKafka kafka;
     private static KafkaTestClient client;
@@ -306,6 +308,47 @@ class DeliveryLogTest {
         List<String> fields = new ArrayList<>();
         bad.body().get("details").forEach(x -> fields.add(x.get("field").asText()));
         assertThat(fields).containsExactlyInAnyOrder("state", "limit", "sort");
+    }
+
+    @Test
+    void attemptsArePlacedInTheirSubscriptionsPartitionAndKeptWithoutARepartition() {
+        receiver.reply("/placed", Reply.status(204));
+        Subscription s = subscribe(OPERATOR_A, "/placed");
+        dispatch(s, "e-placed");
+        String webhookId = WebhookIds.of(OPERATOR_A, "e-placed", s.id());
+
+        eventDeliveries("e-placed", d -> d.get("data").size() == 1 && d.get("data").get(0).get("state").asText().equals("delivered"));
+
+        // Keyed by webhook id as the contract says, in the subscription id's partition.
+        List<ConsumerRecord<String, byte[]>> attempts = client.readUntil(Topics.ATTEMPTS,
+                l -> l.stream().anyMatch(r -> webhookId.equals(r.key())), WAIT).stream()
+                .filter(r -> webhookId.equals(r.key())).toList();
+        assertThat(attempts).hasSize(1);
+        assertThat(attempts.get(0).partition()).isEqualTo(KeyPartitions.of(s.id(), 3));
+        // The status app kept it where it was read: no second copy on its repartition topic.
+        assertThat(client.readUntil(BY_SUBSCRIPTION_REPARTITION, l -> false, Duration.ofMillis(500)))
+                .noneMatch(r -> s.id().equals(r.key()));
+    }
+
+    @Test
+    void anAttemptFoundInAnotherPartitionIsMovedToItsSubscriptionsAndShown() throws Exception {
+        Subscription s = subscribe(OPERATOR_A, "/moved");
+        String webhookId = WebhookIds.of(OPERATOR_A, "e-moved", s.id());
+        long now = System.currentTimeMillis();
+        AttemptRecord a = new AttemptRecord(webhookId, s.id(), OPERATOR_A, "e-moved", "conversion.ftd", 1, now, now, 0,
+                204, 5, null, null, AttemptRecord.Outcome.DELIVERED, null, null, receiver.url("/moved"));
+        // As a version before issue 12 wrote it: partitioned by its key, the webhook id, here not the subscription's.
+        int elsewhere = (KeyPartitions.of(s.id(), 3) + 1) % 3;
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.ATTEMPTS, elsewhere, webhookId,
+                a.toJson())).get();
+
+        JsonNode shown = eventDeliveries("e-moved", d -> d.get("data").size() == 1);
+
+        assertThat(shown.get("data").get(0).get("state").asText()).isEqualTo("delivered");
+        assertThat(getOk(dispatcher, "/v1/subscriptions/" + s.id() + "/deliveries", KEY_A).get("data")).hasSize(1);
+        assertThat(client.readUntil(BY_SUBSCRIPTION_REPARTITION, l -> l.stream().anyMatch(r -> s.id().equals(r.key())), WAIT))
+                .filteredOn(r -> s.id().equals(r.key())).hasSize(1)
+                .allSatisfy(r -> assertThat(r.partition()).isEqualTo(KeyPartitions.of(s.id(), 3)));
     }
 
     @Test

@@ -1,13 +1,12 @@
 package io.hookrelay.ingest.stream;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
-import org.apache.kafka.common.utils.Utils;
+import io.hookrelay.kafka.KeyPartitions;
 
 /**
  * The ordering key of an accepted event: its {@code player_ref}, or {@code affiliate_id} for
@@ -53,9 +52,9 @@ final class OrderingKey {
     /**
      * The partition of {@code partitions} that {@code orderingKey} maps to: what Kafka's default
      * partitioner gives a producer keying by it, and what the app's repartition gives a record
-     * re-keyed by it (murmur2 of the UTF-8 key bytes).
+     * re-keyed by it.
      */
     static int partition(String orderingKey, int partitions) {
-        return Utils.toPositive(Utils.murmur2(orderingKey.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return KeyPartitions.of(orderingKey, partitions);
     }
 }
