@@ -147,8 +147,9 @@ public final class WebhookSender implements AutoCloseable {
                         .build())
                 .disableRedirectHandling()
                 // Retrying is the pipeline's job, on its schedule and with its records; a silent
-                // client-side resend would be an attempt nobody wrote down.
-                .disableAutomaticRetries()
+                // client-side resend would be an attempt nobody wrote down. Only a request never
+                // sent (its pooled connection closed by the endpoint meanwhile) goes again.
+                .setRetryStrategy(new UnsentRequestRetry())
                 .disableCookieManagement()
                 .disableAuthCaching()
                 .setUserAgent(USER_AGENT)

@@ -61,6 +61,16 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
+    static {
+        // The JDK server closes every keep-alive connection past 200 idle ones the moment it goes
+        // idle, racing the sender's next request on it (the benchmark's receiver raises it too).
+        // Connections follow subscriptions, so thirty subscriptions on this one receiver hold up to
+        // 300; a subscriber that drops connections under load is F6's case, not every test's.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService pool;
     private final List<Received> received = new CopyOnWriteArrayList<>();
