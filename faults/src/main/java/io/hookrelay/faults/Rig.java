@@ -1,7 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
-import io.hookrelay.kafka.embedded.BrokerProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +18,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.contract.Json;
+import io.hookrelay.kafka.embedded.BrokerProcess;
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
 
 /**
  * One scenario's world, fresh each time: a broker in its own JVM (behind a {@link TcpProxy} when

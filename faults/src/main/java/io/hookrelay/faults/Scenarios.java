@@ -1,6 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.Processes;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +13,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hookrelay.kafka.embedded.Processes;
 import io.hookrelay.retry.RetrySchedule;
 
 /**

@@ -1,7 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
-import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.hookrelay.kafka.embedded.EmbeddedKafka;
+import io.hookrelay.kafka.embedded.Processes;
 import io.hookrelay.launcher.Main;
 
 /**

@@ -1,6 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.hookrelay.kafka.embedded.Processes;
 
 /**
  * The subscribers of a scenario, in the suite's JVM: one JDK HTTP server whose paths behave as

@@ -1,12 +1,13 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.Processes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+
+import io.hookrelay.kafka.embedded.Processes;
 
 /** Waits for a subscription's accepted events to arrive and counts what arrived, as a {@link ScenarioResult}. */
 final class Tally {

@@ -1,6 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import io.hookrelay.kafka.embedded.Processes;
 
 /**
  * A TCP proxy on loopback in front of one port: a thread per direction per connection copies the

@@ -1,6 +1,5 @@
 package io.hookrelay.faults;
 
-import io.hookrelay.kafka.embedded.Processes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +25,7 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.embedded.Processes;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

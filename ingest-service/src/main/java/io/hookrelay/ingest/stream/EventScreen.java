@@ -11,6 +11,7 @@ import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
 import io.hookrelay.event.EventValidator;
 import io.hookrelay.event.ValidationResult;
+import io.hookrelay.kafka.KeyPartitions;
 import io.hookrelay.logging.LogLine;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -89,7 +90,7 @@ final class EventScreen implements Processor<byte[], byte[], byte[], Verdict> {
         String dedupeKey = DedupeKey.of(canonical.get(EventFields.OPERATOR_ID).textValue(),
                 canonical.get(EventFields.EVENT_ID).textValue());
         String orderingKey = OrderingKey.of(canonical);
-        boolean inPlace = source.partition() == OrderingKey.partition(orderingKey, partitions);
+        boolean inPlace = source.partition() == KeyPartitions.of(orderingKey, partitions);
         RecordHeaders headers = new RecordHeaders();
         headers.add(WireHeaders.CONTENT_TYPE, WireHeaders.APPLICATION_JSON.getBytes(StandardCharsets.UTF_8));
         context.forward(record.withKey(orderingKey.getBytes(StandardCharsets.UTF_8))

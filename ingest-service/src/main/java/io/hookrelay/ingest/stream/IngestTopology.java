@@ -73,7 +73,7 @@ final class IngestTopology {
                 .branch((orderingKey, verdict) -> verdict.inPlace(), Branched.as("in-place"))
                 .defaultBranch(Branched.as("elsewhere"));
         // Keyed by the ordering key since the screen; the repartition's default partitioning of that
-        // key is the partition OrderingKey.partition names, so these land in the task of their copies.
+        // key is the partition KeyPartitions.of names, so these land in the task of their copies.
         KStream<byte[], Verdict> rekeyed = where.get("accepted-elsewhere")
                 .mapValues(Verdict::value, Named.as("rekeyed-value"))
                 .repartition(Repartitioned.with(BYTES, BYTES).withName("dedupe-key").withNumberOfPartitions(partitions))

@@ -1,21 +1,18 @@
 package io.hookrelay.ingest.stream;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import io.hookrelay.contract.Json;
 import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
-import io.hookrelay.kafka.KeyPartitions;
 
 /**
  * The ordering key of an accepted event: its {@code player_ref}, or {@code affiliate_id} for
  * affiliate events (contract §1). It keys the event on {@code webhooks.accepted}, so that one
  * player's (or affiliate's) events stay in order downstream, and it decides which ingest task
- * deduplicates the event: the one of the partition Kafka's default partitioner gives the key among
- * {@code WEBHOOKS_PARTITIONS}. The contract has operators key {@code events.*} by this same key, so
- * a record produced as the contract says is already in that partition and is deduplicated where it
- * is read; only a record keyed otherwise takes the repartition to get there.
+ * deduplicates the event: the one of the partition the key maps to among
+ * {@code WEBHOOKS_PARTITIONS} ({@link io.hookrelay.kafka.KeyPartitions}). The contract has
+ * operators key {@code events.*} by this same key, so a record produced as the contract says is
+ * already in that partition and is deduplicated where it is read; only a record keyed otherwise
+ * takes the repartition to get there.
  */
 final class OrderingKey {
 
@@ -38,23 +35,5 @@ final class OrderingKey {
                     + "; the validator should have required it");
         }
         return key.textValue();
-    }
-
-    /** {@link #of(JsonNode)} of the canonical JSON (after the repartition, where only bytes travel). */
-    static String of(byte[] canonicalJson) {
-        try {
-            return of(Json.tree(canonicalJson));
-        } catch (IOException e) {
-            throw new IllegalStateException("accepted event is not JSON; the screen wrote something else", e);
-        }
-    }
-
-    /**
-     * The partition of {@code partitions} that {@code orderingKey} maps to: what Kafka's default
-     * partitioner gives a producer keying by it, and what the app's repartition gives a record
-     * re-keyed by it.
-     */
-    static int partition(String orderingKey, int partitions) {
-        return KeyPartitions.of(orderingKey, partitions);
     }
 }

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.kafka.KeyPartitions;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.testing.KafkaTestClient;
@@ -128,7 +129,7 @@ final class IngestHarness implements AutoCloseable {
      * ({@code player_ref}, which {@link SampleEvents} makes {@code p-<event id>}).
      */
     static int dedupePartition(String eventId) {
-        return OrderingKey.partition("p-" + eventId, PARTITIONS);
+        return KeyPartitions.of("p-" + eventId, PARTITIONS);
     }
 
     /**
