@@ -19,6 +19,7 @@ import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,20 +100,32 @@ public final class DeliveryOutcomeWriter {
         }
         // Keyed by webhook id (contract §2), placed by subscription id: the status app then finds a
         // subscription's attempts, and its dead letters (keyed by subscription id), in one partition.
-        acks.add(send(new ProducerRecord<>(Topics.ATTEMPTS, KeyPartitions.of(d.subscriptionId(), attemptPartitions()),
-                d.webhookId(), record.toJson())));
+        acks.add(send(new ProducerRecord<>(Topics.ATTEMPTS, attemptPartition(d.subscriptionId()), d.webhookId(),
+                record.toJson())));
         AttemptRecord written = record;
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> written);
     }
 
-    /** The partition count of {@code webhooks.attempts}, read once (the first send needs the topic's metadata anyway). */
-    private int attemptPartitions() {
+    /**
+     * The partition of {@code webhooks.attempts} for a subscription's attempts; the topic's partition
+     * count is read once. Null when it cannot be read yet (no metadata within the producer's
+     * {@code max.block.ms}, the broker down at start): the record then takes the default partitioner,
+     * and the status app moves a record it finds elsewhere, so this never costs an outcome.
+     */
+    private Integer attemptPartition(String subscriptionId) {
         int n = attemptPartitions;
         if (n == 0) {
-            n = producer.partitionsFor(Topics.ATTEMPTS).size();
+            try {
+                n = producer.partitionsFor(Topics.ATTEMPTS).size();
+            } catch (KafkaException e) {
+                return null;
+            }
+            if (n == 0) {
+                return null;
+            }
             attemptPartitions = n;
         }
-        return n;
+        return KeyPartitions.of(subscriptionId, n);
     }
 
     /**
