@@ -20,6 +20,9 @@ public final class JsonBody {
     /** A request object of a few fields (a subscription, a resend, a recover, redrive filters): 64 KiB leaves room for long lists. */
     public static final int OBJECT_LIMIT = 65_536;
 
+    /** The most of an over-limit body read (and dropped) so that its sender reliably gets the 413; see {@link #discard}. */
+    static final long DRAIN_LIMIT = 8L * 1_048_576;
+
     private JsonBody() {
     }
 
@@ -48,7 +51,7 @@ public final class JsonBody {
     public static JsonNode optionalObject(Context ctx, int limit, String expected) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {
-            throw tooLarge("is " + declared + " bytes", limit);
+            throw declaredTooLarge(ctx, declared, limit);
         }
         byte[] bytes;
         try {
@@ -105,12 +108,13 @@ public final class JsonBody {
     private static byte[] readBounded(Context ctx, int limit) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {
-            throw tooLarge("is " + declared + " bytes", limit);
+            throw declaredTooLarge(ctx, declared, limit);
         }
         try (InputStream in = ctx.req().getInputStream()) {
             // One byte past the limit tells a body at the limit from one over it.
             byte[] body = in.readNBytes(limit + 1);
             if (body.length > limit) {
+                discard(in);
                 throw tooLarge("is larger than " + limit + " bytes", limit);
             }
             return body;
@@ -119,6 +123,43 @@ public final class JsonBody {
                 throw a;
             }
             throw unreadable(e);
+        }
+    }
+
+    /**
+     * A 413 for a body declared over {@code limit}, sent once the body is read and dropped (up to
+     * {@link #DRAIN_LIMIT}; see {@link #discard}). A client that sent {@code Expect: 100-continue}
+     * waits for this answer before sending its body, and opening the stream would ask it for the
+     * body, so it is answered at once; so is one declaring more than the drain limit.
+     */
+    private static ApiError declaredTooLarge(Context ctx, long declared, int limit) {
+        if (ctx.header("Expect") == null && declared <= DRAIN_LIMIT) {
+            try (InputStream in = ctx.req().getInputStream()) {
+                discard(in);
+            } catch (IOException e) {
+                // Closing failed: the client went away, and the answer is the same.
+            }
+        }
+        return tooLarge("is " + declared + " bytes", limit);
+    }
+
+    /**
+     * Reads and drops the rest of a body that is over its limit, up to {@link #DRAIN_LIMIT} bytes,
+     * before the 413 is sent. Most HTTP/1.1 clients write the whole body before they read any
+     * answer; were the server to answer and close with their bytes unread, the kernel would reset
+     * the connection and the client would see "broken pipe" or "no bytes" instead of the 413 (about
+     * one request in twenty on loopback).
+     */
+    private static void discard(InputStream in) {
+        byte[] sink = new byte[65_536];
+        long left = DRAIN_LIMIT;
+        try {
+            int n;
+            while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // The client went away or sent a broken body: the answer is a 413 all the same.
         }
     }
 
