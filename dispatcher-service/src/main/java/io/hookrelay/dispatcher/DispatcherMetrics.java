@@ -7,6 +7,7 @@ import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.SubscriptionLimiter;
+import io.hookrelay.engine.EngineMeters;
 import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
@@ -18,11 +19,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * (a histogram), {@code hookrelay_dispatcher_dead_letters_total{reason}},
  * {@code hookrelay_dispatcher_unreadable_events_total} and {@code hookrelay_deliveries_parked_total{reason}};
  * beside them, in the same registry, the JVM's meters, the consumer's Kafka client meters and
- * {@code hookrelay_consumer_lag} ({@link DispatchLoop}).
+ * {@code hookrelay_consumer_lag} ({@link io.hookrelay.engine.CommittingLoop}).
  */
-final class DispatcherMetrics {
+final class DispatcherMetrics implements EngineMeters {
 
-    final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Timer latency;
     private final Counter unreadable;
@@ -42,20 +43,28 @@ final class DispatcherMetrics {
         }
     }
 
-    void started() {
+    @Override
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void started() {
         inFlight.incrementAndGet();
     }
 
-    void finished() {
+    @Override
+    public void finished() {
         inFlight.decrementAndGet();
     }
 
-    int inFlight() {
+    @Override
+    public int inFlight() {
         return inFlight.get();
     }
 
-    /** An attempt whose outcome is durable in Kafka. */
-    void recorded(AttemptRecord r) {
+    @Override
+    public void attempted(AttemptRecord r) {
         // event_type has a closed set of values (contract §3), so the tag cannot explode.
         Counter.builder("hookrelay.deliveries")
                 .description("Delivery attempts by what followed them")
@@ -69,8 +78,8 @@ final class DispatcherMetrics {
         }
     }
 
-    /** A delivery parked on a delay topic without an attempt, durable in Kafka. */
-    void parked(SubscriptionLimiter.Limit limit) {
+    @Override
+    public void parked(SubscriptionLimiter.Limit limit) {
         parkedCounter(limit).increment();
     }
 

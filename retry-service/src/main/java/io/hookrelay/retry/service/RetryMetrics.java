@@ -9,6 +9,7 @@ import io.hookrelay.contract.DeadReason;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.SubscriptionLimiter;
+import io.hookrelay.engine.EngineMeters;
 import io.hookrelay.metrics.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,9 +23,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * {@code hookrelay_retry_in_flight}, {@code hookrelay_retry_partitions_waiting},
  * {@code hookrelay_retry_dead_letters_total{reason}} and {@code hookrelay_retry_parked_total{reason}};
  * beside them, in the same registry, the JVM's meters, the Kafka client meters and
- * {@code hookrelay_consumer_lag} ({@link TierLoop}).
+ * {@code hookrelay_consumer_lag} ({@link io.hookrelay.engine.CommittingLoop}).
  */
-final class RetryMetrics {
+final class RetryMetrics implements EngineMeters {
 
     /** Upper bounds of the lateness histogram's buckets. */
     private static final Duration[] LATENESS_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
@@ -33,7 +34,7 @@ final class RetryMetrics {
             Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofHours(1)};
 
-    final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger waitingPartitions = new AtomicInteger();
     private final Timer lateness;
@@ -71,24 +72,33 @@ final class RetryMetrics {
         }
     }
 
-    void started() {
+    @Override
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void started() {
         inFlight.incrementAndGet();
     }
 
-    void finished() {
+    @Override
+    public void finished() {
         inFlight.decrementAndGet();
     }
 
-    int inFlight() {
+    @Override
+    public int inFlight() {
         return inFlight.get();
     }
 
-    void waitingPartitions(int n) {
+    @Override
+    public void waitingPartitions(int n) {
         waitingPartitions.set(n);
     }
 
-    /** An attempt whose outcome is durable. */
-    void attempted(AttemptRecord r) {
+    @Override
+    public void attempted(AttemptRecord r) {
         // event_type has a closed set of values (contract §3), so the tag cannot explode.
         Counter.builder("hookrelay.retry.attempts")
                 .description("Retry attempts by what followed them")
@@ -103,8 +113,8 @@ final class RetryMetrics {
         }
     }
 
-    /** A due delivery parked again on a delay topic, durable in Kafka. */
-    void parked(SubscriptionLimiter.Limit limit) {
+    @Override
+    public void parked(SubscriptionLimiter.Limit limit) {
         parked.get(limit).increment();
     }
 

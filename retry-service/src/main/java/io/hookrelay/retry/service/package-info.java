@@ -1,9 +1,10 @@
 /**
  * The retry-service: the delay tiers ({@code webhooks.retry.<delay>}), the later attempts, and the
- * dead-letter topic. {@link io.hookrelay.retry.service.RetryService} is the composition root; the
- * poll loop ({@code TierLoop}) waits for due times by pausing partitions, {@code RetryAttempts}
- * makes the attempts and writes their outcomes, {@code TierRecords} decides what an unreadable
- * record becomes.
+ * dead-letter topic. {@link io.hookrelay.retry.service.RetryService} is the composition root, on
+ * the delivery engine the dispatcher also runs on ({@link io.hookrelay.engine}: its poll loop waits
+ * for due times by pausing partitions, its attempt runner makes the attempts and writes their
+ * outcomes); {@code RetryAttempts} is what a retry does that a first attempt does not,
+ * {@code TierRecords} decides what an unreadable record becomes.
  *
  * <p>Decisions where the contract is silent:
  * <ul>

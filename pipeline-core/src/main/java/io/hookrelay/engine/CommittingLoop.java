@@ -1,4 +1,4 @@
-package io.hookrelay.retry.service;
+package io.hookrelay.engine;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,19 +7,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.hookrelay.delivery.Delivery;
-import io.hookrelay.delivery.InvalidDeliveryException;
 import io.hookrelay.kafka.ConsumerSession;
 import io.hookrelay.kafka.OffsetCommitter;
 import io.hookrelay.kafka.OffsetTracker;
 import io.hookrelay.kafka.Recoveries;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -28,63 +24,65 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The retry-service's one consumer thread on the delay topics. It never sleeps and never waits on
- * HTTP, so however long a delay, the group never evicts it for missing {@code max.poll.interval.ms}.
+ * A service's one consumer thread: the dispatcher's on {@code webhooks.accepted}, the
+ * retry-service's on the delay topics. It never sleeps and never waits on HTTP, so however slow
+ * the subscribers or long a delay, the group never evicts it for missing
+ * {@code max.poll.interval.ms}.
  *
- * <p>A record not yet due is not held in memory: the loop seeks its partition back to it, pauses
- * the partition and sets a timer ({@link DueGate}); once due, the partition is resumed and the
- * record read again. Each partition waits on its own, so a long tier never holds up a short one.
- * Due records go to {@link RetryAttempts}; their offsets are committed, from this thread only (a
- * KafkaConsumer is not thread-safe), once their outcomes are durable, contiguous prefix first. Past
- * {@code maxInFlight} records in flight every partition is paused until below. It binds its
- * consumer's Kafka client meters and the group's {@code hookrelay_consumer_lag} to the service's
- * registry, and logs one line per change of its partitions.
+ * <p>Each record goes to the service's {@link Intake}, which starts its work and hands back the
+ * outcome; the offset is committed, from this thread only (a KafkaConsumer is not thread-safe),
+ * once the outcomes of it and everything before it are durable. A record the intake says is not
+ * due yet is not held in memory: the partition is rewound to it and paused, with a timer
+ * ({@link DueGate}); once due, it is resumed and the record read again. Each partition waits on
+ * its own, so a long tier never holds up a short one. Past {@code maxInFlight} every partition is
+ * paused until below, so memory stays bounded. Binds its consumer's Kafka client meters and the
+ * group's {@code hookrelay_consumer_lag} to the service's registry, and logs one line per change of
+ * its partitions.
  */
-final class TierLoop implements Runnable {
+public final class CommittingLoop implements Runnable {
 
-    private static final Logger log = LoggerFactory.getLogger(TierLoop.class);
+    private static final Logger log = LoggerFactory.getLogger(CommittingLoop.class);
     /**
-     * Longest poll (ms). A partition falls due between polls, so this bounds how late the loop
+     * Longest poll (ms). A held partition falls due between polls, so this bounds how late the loop
      * notices it; the poll is cut shorter when a timer is due sooner.
      */
     private static final long MAX_POLL_MS = 50;
-    /** Async commits at most this often (ms): each one is a broker round trip. */
     /** The loop counts as stuck when it has not polled for this long (ns). */
     private static final long STALE_POLL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    private final String component;
     private final Properties consumerProps;
     private final List<String> topics;
     private final SubscriptionCatalog catalog;
-    private final RetryAttempts attempts;
-    private final RetryMetrics metrics;
+    private final Intake intake;
+    private final EngineMeters meters;
     private final int maxInFlight;
     private final Duration drainTimeout;
     private final Clock clock;
-    private OffsetCommitter committer;
     private final DueGate gate = new DueGate();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile long lastPollNanos = System.nanoTime();
+    private volatile OffsetCommitter committer;
     private Consumer<String, byte[]> consumer;
     private boolean draining;
     private boolean overLimit;
 
-    TierLoop(Properties consumerProps, List<String> topics, SubscriptionCatalog catalog, RetryAttempts attempts,
-             RetryMetrics metrics, int maxInFlight, Duration drainTimeout, Clock clock) {
+    /** @param component this loop's name in recovery meters and log lines, such as {@code dispatcher-consumer} */
+    public CommittingLoop(String component, Properties consumerProps, List<String> topics, SubscriptionCatalog catalog,
+                          Intake intake, EngineMeters meters, int maxInFlight, Duration drainTimeout, Clock clock) {
+        this.component = component;
         this.consumerProps = consumerProps;
         this.topics = List.copyOf(topics);
         this.catalog = catalog;
-        this.attempts = attempts;
-        this.metrics = metrics;
+        this.intake = intake;
+        this.meters = meters;
         this.maxInFlight = maxInFlight;
         this.drainTimeout = drainTimeout;
         this.clock = clock;
     }
-
-    /** The name of this loop in recovery meters and log lines. */
-    static final String COMPONENT = "retry-consumer";
 
     @Override
     public void run() {
@@ -92,7 +90,7 @@ final class TierLoop implements Runnable {
             if (awaitCatalog()) {
                 // A consumer that fails (a fatal client error, not a broker restart, which it rides
                 // out by itself) is closed and built again; its uncommitted records are read again.
-                new Recoveries(metrics.registry).keepRunning(COMPONENT, () -> running, this::consume, () -> failed = true);
+                new Recoveries(meters.registry()).keepRunning(component, () -> running, this::consume, () -> failed = true);
             }
         } finally {
             stopped.countDown();
@@ -101,7 +99,7 @@ final class TierLoop implements Runnable {
 
     /** One consumer's life: build it, consume until asked to stop, drain, close. */
     private void consume() {
-        try (ConsumerSession session = ConsumerSession.open(consumerProps, topics, metrics.registry)) {
+        try (ConsumerSession session = ConsumerSession.open(consumerProps, topics, meters.registry())) {
             consumer = session.consumer();
             committer = session.committer();
             gate.clear();
@@ -127,7 +125,8 @@ final class TierLoop implements Runnable {
 
     /**
      * Waits until the subscription view holds everything the topic held at start: against a
-     * half-loaded view, a delivery would be dead-lettered as {@code endpoint-deleted} by mistake.
+     * half-loaded view, a first attempt would skip subscriptions not yet seen and commit past them,
+     * and a retry would be dead-lettered as {@code endpoint-deleted} by mistake.
      */
     private boolean awaitCatalog() {
         while (running) {
@@ -145,36 +144,26 @@ final class TierLoop implements Runnable {
     }
 
     /**
-     * Hands the due records of one partition's batch on, in offset order, up to the first one not
-     * yet due; the partition then waits for that one. Records behind it wait too, even one due
-     * sooner (a Retry-After push can put a later due time ahead of it): late, never early.
+     * Hands one partition's records to the intake in offset order, up to the first one not yet
+     * due; the partition then waits for that one. Records behind it wait too, even one due sooner
+     * (a Retry-After push can put a later due time ahead of it): late, never early.
      */
     private void take(TopicPartition tp, List<ConsumerRecord<String, byte[]>> records) {
         for (ConsumerRecord<String, byte[]> r : records) {
-            Delivery d;
-            try {
-                d = TierRecords.read(r);
-            } catch (InvalidDeliveryException e) {
-                track(r, attempts.deadLetterInvalid(r, e.getMessage()));
-                continue;
-            }
-            if (clock.millis() < d.dueAt()) {
+            Intake.Taken taken = intake.take(r);
+            if (!taken.isStarted()) {
                 consumer.seek(tp, r.offset());
                 consumer.pause(List.of(tp));
-                gate.hold(tp, d.dueAt());
+                gate.hold(tp, taken.dueAt());
                 return;
             }
-            track(r, attempts.attempt(r, d));
+            OffsetTracker.Pending p = committer.track(r);
+            taken.outcome().whenComplete((v, e) -> {
+                if (e == null) {
+                    p.complete();
+                }
+            });
         }
-    }
-
-    private void track(ConsumerRecord<String, byte[]> r, CompletableFuture<Void> outcome) {
-        OffsetTracker.Pending p = committer.track(r);
-        outcome.whenComplete((v, e) -> {
-            if (e == null) {
-                p.complete();
-            }
-        });
     }
 
     /**
@@ -185,11 +174,11 @@ final class TierLoop implements Runnable {
      */
     private void applyPauses() {
         Set<TopicPartition> assigned = consumer.assignment();
-        int inFlight = metrics.inFlight();
+        int inFlight = meters.inFlight();
         boolean limit = inFlight >= maxInFlight;
         if (limit != overLimit) {
             overLimit = limit;
-            log.debug("{} fetching: {} records in flight, the limit is {} (WEBHOOKS_MAX_IN_FLIGHT)",
+            log.debug("{} fetching: {} in flight, the limit is {} (WEBHOOKS_MAX_IN_FLIGHT)",
                     limit ? "Paused" : "Resumed", inFlight, maxInFlight);
         }
         boolean holdAll = draining || limit;
@@ -210,7 +199,7 @@ final class TierLoop implements Runnable {
         if (!resume.isEmpty()) {
             consumer.resume(resume);
         }
-        metrics.waitingPartitions(gate.size());
+        meters.waitingPartitions(gate.size());
     }
 
     /** Up to {@link #MAX_POLL_MS}, less when a timer is due sooner, so a resume is never put off. */
@@ -219,42 +208,39 @@ final class TierLoop implements Runnable {
         return Duration.ofMillis(Math.max(1, Math.min(MAX_POLL_MS, untilDue)));
     }
 
-    /** Stops fetching, waits a bounded time for attempts in flight, and commits what completed. */
+    /** Stops fetching, waits a bounded time for work in flight, and commits what completed. */
     private void drain() {
         draining = true;
         consumer.pause(consumer.assignment());
         long deadline = System.nanoTime() + drainTimeout.toNanos();
-        while (metrics.inFlight() > 0 && System.nanoTime() < deadline) {
+        while (meters.inFlight() > 0 && System.nanoTime() < deadline) {
             // Polling paused partitions fetches nothing but keeps the group membership and commits going.
             committer.commitDue();
             consumer.poll(Duration.ofMillis(50));
         }
-        if (metrics.inFlight() > 0) {
-            log.warn("Closing with {} attempts still in flight after {}; they will be made again (same webhook-id)"
-                    + " after a restart", metrics.inFlight(), drainTimeout);
+        if (meters.inFlight() > 0) {
+            log.warn("Closing {} with {} deliveries still in flight after {}; they will be attempted again (same"
+                    + " webhook-id) by the next owner of their partitions", component, meters.inFlight(), drainTimeout);
         }
         committer.commitAll();
     }
 
     /** Healthy: consuming, polling recently and connected to the cluster. */
-    boolean healthy() {
-        return running && !failed && committer != null && committer.connected() && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
+    public boolean healthy() {
+        OffsetCommitter c = committer;
+        return running && !failed && c != null && c.connected() && System.nanoTime() - lastPollNanos < STALE_POLL_NANOS;
     }
 
     /** Asks the loop to drain and stop, and waits for it (at most the drain timeout plus a margin). */
-    void stop() {
+    public void stop() {
         running = false;
         try {
             if (!stopped.await(drainTimeout.toMillis() + 15_000, TimeUnit.MILLISECONDS)) {
-                log.warn("The retry loop did not stop in time");
+                log.warn("{} did not stop in time", component);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private String group() {
-        return consumerProps.getProperty(ConsumerConfig.GROUP_ID_CONFIG);
     }
 
     /** Called on the poll thread, inside poll(). */

@@ -1,4 +1,4 @@
-package io.hookrelay.retry.service;
+package io.hookrelay.engine;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,7 +9,7 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The timers of the delay-topic partitions that wait: for each, the epoch ms at which the record at
+ * The timers of the partitions that wait: for each, the epoch ms at which the record at
  * its head falls due and the partition may be read again. Each partition waits on its own, so a
  * long tier never holds up a short one. Used by the poll thread only.
  *
