@@ -4,6 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.dispatcher.status.guard.EndpointGuard;
+import io.hookrelay.dispatcher.status.query.StatusForwarder;
+import io.hookrelay.dispatcher.status.query.StatusQueries;
+import io.hookrelay.dispatcher.status.query.StatusRoutes;
+import io.hookrelay.dispatcher.status.redelivery.AcceptedEvents;
+import io.hookrelay.dispatcher.status.redelivery.Redeliveries;
+import io.hookrelay.dispatcher.status.redelivery.RedeliveryRoutes;
+import io.hookrelay.dispatcher.status.store.StatusSettings;
+import io.hookrelay.dispatcher.status.store.StatusStreamsApp;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.javalin.config.RoutesConfig;

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import java.time.Duration;
 
@@ -12,14 +12,14 @@ import io.hookrelay.config.PipelineConfig;
  * @param failingAlertAfter  consecutive failed attempts that raise {@code endpoint.failing}
  * @param housekeeping       how often expiry and the disable rule run (wall-clock)
  */
-record StatusSettings(Duration retention, Duration disableAfter, int failingAlertAfter, Duration housekeeping) {
+public record StatusSettings(Duration retention, Duration disableAfter, int failingAlertAfter, Duration housekeeping) {
 
     /** Housekeeping runs at least this often: the disable rule then acts within a minute of its due time. */
     static final Duration MAX_HOUSEKEEPING = Duration.ofSeconds(60);
     /** And no more often than this, however short the periods (tests shorten them to seconds). */
     static final Duration MIN_HOUSEKEEPING = Duration.ofMillis(100);
 
-    static StatusSettings from(PipelineConfig config) {
+    public static StatusSettings from(PipelineConfig config) {
         Duration retention = config.get(PipelineConfig.STATUS_RETENTION);
         Duration disableAfter = config.get(PipelineConfig.DISABLE_AFTER);
         // A twentieth of the shorter period: the rule fires at most 5% late.

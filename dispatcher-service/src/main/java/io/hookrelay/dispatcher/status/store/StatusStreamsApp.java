@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The Kafka Streams client of the status stores: configuration, start, state logging and close. */
-final class StatusStreamsApp implements AutoCloseable {
+public final class StatusStreamsApp implements AutoCloseable {
 
     /** Also the prefix of the app's internal topics, so it is a wire name: changing it loses the stores. */
     static final String APPLICATION_ID = "hookrelay-status";
@@ -41,7 +41,7 @@ final class StatusStreamsApp implements AutoCloseable {
      *
      * @param self the host and HTTP port other instances reach this one on, for interactive queries
      */
-    static StatusStreamsApp start(PipelineConfig config, StatusSettings settings, Clock clock,
+    public static StatusStreamsApp start(PipelineConfig config, StatusSettings settings, Clock clock,
                                   SubscriptionCatalog catalog, HostInfo self, MeterRegistry meters) {
         Properties properties = properties(config, self);
         SupervisedStreams streams;
@@ -63,11 +63,11 @@ final class StatusStreamsApp implements AutoCloseable {
         return new StatusStreamsApp(streams);
     }
 
-    SupervisedStreams supervised() {
+    public SupervisedStreams supervised() {
         return streams;
     }
 
-    boolean isRunning() {
+    public boolean isRunning() {
         return streams.isRunning();
     }
 

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.Serde;
  *                      Resend and recover read the event back from there
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
+public record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
                       @JsonProperty("subscription_id") String subscriptionId,
                       @JsonProperty("operator_id") String operatorId,
                       @JsonProperty("event_id") String eventId,
@@ -67,7 +67,7 @@ record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
 
     /** One attempt, as the log shows it. Times in epoch ms. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    record Attempt(@JsonProperty("attempt") int attempt,
+    public record Attempt(@JsonProperty("attempt") int attempt,
                    @JsonProperty("attempted_at") long attemptedAt,
                    @JsonProperty("due_at") long dueAt,
                    @JsonProperty("lateness_ms") long latenessMs,

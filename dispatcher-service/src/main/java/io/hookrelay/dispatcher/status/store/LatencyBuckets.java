@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 /**
  * Fixed latency histogram buckets (ms), so a subscription's latency over a day is a handful of

@@ -1,9 +1,9 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.EventPosition;
 import org.junit.jupiter.api.Test;
 

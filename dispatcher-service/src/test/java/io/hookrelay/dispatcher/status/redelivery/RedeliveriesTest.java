@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.redelivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,6 +17,7 @@ import io.hookrelay.contract.Topics;
 import io.hookrelay.contract.WireHeaders;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.EventPosition;
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
 import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -8,6 +8,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
+import io.hookrelay.dispatcher.status.store.StatusSettings;
+import io.hookrelay.dispatcher.status.store.StatusTopology;
+import io.hookrelay.dispatcher.status.store.StoreKeys;
+import io.hookrelay.dispatcher.status.store.SubscriptionHealth;
 import io.hookrelay.subscription.Subscription;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
@@ -26,7 +31,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * subscription's partition, and, on that instance, its entries. Entries past the retention are
  * never shown, even before housekeeping has deleted them.
  */
-final class StatusQueries {
+public final class StatusQueries {
 
     private static final Serializer<String> KEYS = Serdes.String().serializer();
 
@@ -35,26 +40,26 @@ final class StatusQueries {
     private volatile KafkaStreams streams;
     private volatile HostInfo self;
 
-    StatusQueries(StatusSettings settings, Clock clock) {
+    public StatusQueries(StatusSettings settings, Clock clock) {
         this.clock = clock;
         this.retentionMs = settings.retention().toMillis();
     }
 
     /** Where a subscription's stores are: the active instance and the partition. */
-    record Owner(HostInfo host, int partition, boolean local) {
+    public record Owner(HostInfo host, int partition, boolean local) {
     }
 
     /** A page of a subscription's deliveries, newest first. */
     record Page(List<DeliveryStatus> deliveries, boolean hasMore) {
     }
 
-    void attach(KafkaStreams streams, HostInfo self) {
+    public void attach(KafkaStreams streams, HostInfo self) {
         this.self = self;
         this.streams = streams;
     }
 
     /** @throws StatusUnavailable while no instance is known to hold the partition (start, rebalance) */
-    Owner ownerOf(String subscriptionId) {
+    public Owner ownerOf(String subscriptionId) {
         KafkaStreams s = streams;
         if (s == null) {
             throw new StatusUnavailable("The delivery status is starting");
@@ -74,11 +79,11 @@ final class StatusQueries {
     }
 
     /** Subscriptions by the instance holding their status: this one's, and the ids each other instance holds. */
-    record Placement(List<Subscription> local, Map<HostInfo, List<String>> elsewhere) {
+    public record Placement(List<Subscription> local, Map<HostInfo, List<String>> elsewhere) {
     }
 
     /** Where the status of each of {@code subscriptions} is. @throws StatusUnavailable as {@link #ownerOf} */
-    Placement place(List<Subscription> subscriptions) {
+    public Placement place(List<Subscription> subscriptions) {
         List<Subscription> local = new ArrayList<>();
         Map<HostInfo, List<String>> elsewhere = new LinkedHashMap<>();
         for (Subscription s : subscriptions) {
@@ -93,7 +98,7 @@ final class StatusQueries {
     }
 
     /** The owner of {@code subscriptionId} when it is this instance. @throws StatusUnavailable otherwise */
-    Owner localOwnerOf(String subscriptionId) {
+    public Owner localOwnerOf(String subscriptionId) {
         Owner o = ownerOf(subscriptionId);
         if (!o.local()) {
             throw new StatusUnavailable("The delivery status of subscription " + subscriptionId + " has moved to "
@@ -151,7 +156,7 @@ final class StatusQueries {
      * {@code states}, oldest first, at most {@code limit}; with the creation time of the first one
      * left out when there are more (where the next call continues).
      */
-    Window window(Owner o, String subscriptionId, long since, long until, Set<String> states, int limit) {
+    public Window window(Owner o, String subscriptionId, long since, long until, Set<String> states, int limit) {
         long from = Math.max(clock.millis() - retentionMs, since);
         long to = until - 1;
         if (to < from) {
@@ -183,7 +188,7 @@ final class StatusQueries {
     }
 
     /** Deliveries of a time window, oldest first; {@code nextSince} non-null when more match. */
-    record Window(List<DeliveryStatus> deliveries, Long nextSince) {
+    public record Window(List<DeliveryStatus> deliveries, Long nextSince) {
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> store(String name, Owner o) {

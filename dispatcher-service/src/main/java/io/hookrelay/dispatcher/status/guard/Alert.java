@@ -1,10 +1,11 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.guard;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.hookrelay.contract.Json;
+import io.hookrelay.dispatcher.status.store.SubscriptionHealth;
 
 /**
  * An operator-visible alert on {@code webhooks.alerts} (key: subscription id). Wire contract: the

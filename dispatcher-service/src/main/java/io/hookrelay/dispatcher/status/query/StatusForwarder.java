@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * ({@code /internal/status/...}). The caller's {@code Authorization} header goes along unchanged, so
  * the owner checks the key and the operator's scope itself; it is never logged.
  */
-final class StatusForwarder {
+public final class StatusForwarder {
 
     /** One instance asking another waits this long; past it the caller gets a retriable 503. */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -25,14 +25,14 @@ final class StatusForwarder {
             .build();
 
     /** The owner's answer, relayed as it is. */
-    record Answer(int status, byte[] body, String retryAfter) {
+    public record Answer(int status, byte[] body, String retryAfter) {
     }
 
     Answer get(HostInfo owner, String pathAndQuery, String authorization) {
         return send(owner, HttpRequest.newBuilder(uri(owner, pathAndQuery)).GET(), authorization);
     }
 
-    Answer post(HostInfo owner, String path, byte[] json, String authorization) {
+    public Answer post(HostInfo owner, String path, byte[] json, String authorization) {
         return send(owner, HttpRequest.newBuilder(uri(owner, path)).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json)), authorization);
     }

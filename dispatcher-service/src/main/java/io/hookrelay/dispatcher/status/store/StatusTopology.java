@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -44,14 +44,14 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Store names are wire names: they name the changelog topics
  * ({@code hookrelay-status-<store>-changelog}) the stores are rebuilt from.
  */
-final class StatusTopology {
+public final class StatusTopology {
 
     /** {@code sub␀webhook} → {@link DeliveryStatus}. */
-    static final String DELIVERIES = "deliveries";
+    public static final String DELIVERIES = "deliveries";
     /** {@code sub␀createdAt␀webhook} → state: the subscription's deliveries in time order. */
-    static final String RECENT = "recent-deliveries";
+    public static final String RECENT = "recent-deliveries";
     /** subscription id → {@link SubscriptionHealth}. */
-    static final String HEALTH = "subscription-health";
+    public static final String HEALTH = "subscription-health";
     static final String BY_SUBSCRIPTION = "by-subscription";
 
     /**

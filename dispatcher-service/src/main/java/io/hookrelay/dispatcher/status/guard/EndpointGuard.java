@@ -1,10 +1,12 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.guard;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.hookrelay.dispatcher.status.store.StatusSettings;
+import io.hookrelay.dispatcher.status.store.SubscriptionHealth;
 import io.hookrelay.subscription.Subscription;
 
 /**
@@ -22,20 +24,20 @@ import io.hookrelay.subscription.Subscription;
  * </ul>
  * Any success ends the streak. Time comes from the injected clock.
  */
-final class EndpointGuard {
+public final class EndpointGuard {
 
     private final Duration disableAfter;
     private final int failingAlertAfter;
     private final Clock clock;
 
-    EndpointGuard(StatusSettings settings, Clock clock) {
+    public EndpointGuard(StatusSettings settings, Clock clock) {
         this.disableAfter = settings.disableAfter();
         this.failingAlertAfter = settings.failingAlertAfter();
         this.clock = clock;
     }
 
     /** What disabling a subscription writes: the subscription, disabled, and the alert. */
-    record Disable(Subscription disabled, byte[] alert) {
+    public record Disable(Subscription disabled, byte[] alert) {
     }
 
     /**
@@ -45,7 +47,7 @@ final class EndpointGuard {
      *
      * @return whether {@code h} changed
      */
-    boolean restartIfReEnabled(SubscriptionHealth h, Optional<Subscription> current) {
+    public boolean restartIfReEnabled(SubscriptionHealth h, Optional<Subscription> current) {
         if (h.autoDisabledAt() == null || current.isEmpty() || !current.get().enabled()) {
             return false;
         }
@@ -58,7 +60,7 @@ final class EndpointGuard {
     }
 
     /** The {@code endpoint.failing} alert when the streak has just reached the threshold; marks it written. */
-    Optional<byte[]> failingAlert(SubscriptionHealth h) {
+    public Optional<byte[]> failingAlert(SubscriptionHealth h) {
         if (h.failingAlerted() || h.consecutiveFailures() < failingAlertAfter) {
             return Optional.empty();
         }
@@ -67,7 +69,7 @@ final class EndpointGuard {
     }
 
     /** When the streak has lasted the disable period: what to write; marks {@code h} disabled by us. */
-    Optional<Disable> disable(SubscriptionHealth h, Optional<Subscription> current) {
+    public Optional<Disable> disable(SubscriptionHealth h, Optional<Subscription> current) {
         Instant now = clock.instant();
         Optional<Instant> at = disablesAt(h, current);
         if (at.isEmpty() || now.isBefore(at.get())) {
@@ -83,7 +85,7 @@ final class EndpointGuard {
     }
 
     /** When the subscription will be disabled if nothing succeeds before; empty when it is not on course to be. */
-    Optional<Instant> disablesAt(SubscriptionHealth h, Optional<Subscription> current) {
+    public Optional<Instant> disablesAt(SubscriptionHealth h, Optional<Subscription> current) {
         if (h.failingSince() == null || h.autoDisabledAt() != null || current.isEmpty() || !current.get().enabled()) {
             return Optional.empty();
         }

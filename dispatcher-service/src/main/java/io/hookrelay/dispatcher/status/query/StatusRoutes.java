@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -15,6 +15,9 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
+import io.hookrelay.dispatcher.status.guard.EndpointGuard;
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
+import io.hookrelay.dispatcher.status.store.SubscriptionHealth;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.ErrorCodes;
@@ -47,9 +50,9 @@ import org.apache.kafka.streams.state.HostInfo;
  * with {@code Retry-After: 1} while a store is restoring or moving (a rebalance), or its instance does
  * not answer.
  */
-final class StatusRoutes {
+public final class StatusRoutes {
 
-    static final String INTERNAL = "/internal/status";
+    public static final String INTERNAL = "/internal/status";
     static final String UNAVAILABLE = ErrorCodes.STATUS_UNAVAILABLE;
     /** Seconds a caller should wait before retrying a 503; a rebalance settles in about that. */
     static final String RETRY_AFTER_SECONDS = "1";
@@ -61,7 +64,7 @@ final class StatusRoutes {
     private final EndpointGuard guard;
     private final Clock clock;
 
-    StatusRoutes(ApiKeys keys, SubscriptionCatalog catalog, StatusQueries queries, StatusForwarder forwarder,
+    public StatusRoutes(ApiKeys keys, SubscriptionCatalog catalog, StatusQueries queries, StatusForwarder forwarder,
                  EndpointGuard guard, Clock clock) {
         this.keys = keys;
         this.catalog = catalog;
@@ -71,7 +74,7 @@ final class StatusRoutes {
         this.clock = clock;
     }
 
-    void mount(RoutesConfig routes) {
+    public void mount(RoutesConfig routes) {
         routes.get("/v1/events/{event_id}/deliveries", retriable(this::eventDeliveries));
         routes.get("/v1/subscriptions/{id}/deliveries", retriable(this::subscriptionDeliveries));
         routes.get("/v1/subscriptions/{id}/health", retriable(this::health));
@@ -129,7 +132,7 @@ final class StatusRoutes {
         HttpApi.json(ctx, 200, Map.of("data", data));
     }
 
-    Optional<DeliveryStatus> find(StatusQueries.Owner o, String operator, String eventId, String subscriptionId) {
+    public Optional<DeliveryStatus> find(StatusQueries.Owner o, String operator, String eventId, String subscriptionId) {
         return queries.delivery(o, subscriptionId, WebhookIds.of(operator, eventId, subscriptionId))
                 .filter(d -> operator.equals(d.operatorId()));
     }
@@ -184,7 +187,7 @@ final class StatusRoutes {
     }
 
     /** The path's subscription when the key's operator owns it; 404 otherwise, whoever owns it. */
-    Subscription owned(Context ctx) {
+    public Subscription owned(Context ctx) {
         String operator = keys.operatorOf(ctx);
         requireLoaded();
         String id = ctx.pathParam("id");
@@ -192,7 +195,7 @@ final class StatusRoutes {
                 .orElseThrow(() -> ApiError.notFound("Subscription " + id));
     }
 
-    void requireLoaded() {
+    public void requireLoaded() {
         // Before the catalog has read the whole topic, a 404 or a short answer would be a lie.
         if (!catalog.isCaughtUp()) {
             throw new StatusUnavailable("The subscriptions are still loading from " + Topics.SUBSCRIPTIONS);
@@ -200,7 +203,7 @@ final class StatusRoutes {
     }
 
     /** Turns {@link StatusUnavailable} into 503 with a retry hint; everything else goes to the common handlers. */
-    static Handler retriable(Handler h) {
+    public static Handler retriable(Handler h) {
         return ctx -> {
             try {
                 h.handle(ctx);
@@ -211,7 +214,7 @@ final class StatusRoutes {
         };
     }
 
-    static void relay(Context ctx, StatusForwarder.Answer a) {
+    public static void relay(Context ctx, StatusForwarder.Answer a) {
         if (a.retryAfter() != null) {
             ctx.header("Retry-After", a.retryAfter());
         }
@@ -222,7 +225,7 @@ final class StatusRoutes {
         return ctx.header("Authorization");
     }
 
-    static JsonNode readTree(byte[] bytes) {
+    public static JsonNode readTree(byte[] bytes) {
         try {
             return Json.tree(bytes);
         } catch (IOException e) {
@@ -230,7 +233,7 @@ final class StatusRoutes {
         }
     }
 
-    static String segment(String id) {
+    public static String segment(String id) {
         return URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.redelivery;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.EventPosition;
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
 import io.hookrelay.event.EventFields;
 import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.logging.LogLine;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * {@code hookrelay_redelivery_failures_total{request}} (calls that failed on Kafka, background ones
  * included: the one place a failed background recover shows besides its log line).
  */
-final class Redeliveries implements AutoCloseable {
+public final class Redeliveries implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Redeliveries.class);
 
@@ -109,7 +110,7 @@ final class Redeliveries implements AutoCloseable {
      * @param producer a durable producer (acks=all, idempotent), shared with the dispatcher
      * @param meters   the dispatcher's registry
      */
-    Redeliveries(AcceptedEvents events, Producer<String, byte[]> producer, RetrySchedule schedule, Clock clock,
+    public Redeliveries(AcceptedEvents events, Producer<String, byte[]> producer, RetrySchedule schedule, Clock clock,
                  MeterRegistry meters) {
         this.events = events;
         this.producer = producer;

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 /**
  * Keys of the status stores. Every key starts with the subscription id, which is also the key the
@@ -6,7 +6,7 @@ package io.hookrelay.dispatcher.status;
  * it. Parts are separated by U+0000, which no id contains; times are zero-padded decimal epoch ms,
  * so the byte order of keys is time order.
  */
-final class StoreKeys {
+public final class StoreKeys {
 
     private static final char SEP = '\u0000';
     /** Sorts after {@link #SEP}: closes a range over every webhook id of one millisecond. */
@@ -16,7 +16,7 @@ final class StoreKeys {
     }
 
     /** {@code sub␀webhook}: one delivery in the deliveries store. */
-    static String delivery(String subscriptionId, String webhookId) {
+    public static String delivery(String subscriptionId, String webhookId) {
         return subscriptionId + SEP + webhookId;
     }
 
@@ -26,16 +26,16 @@ final class StoreKeys {
     }
 
     /** Lowest index key of deliveries created at or after {@code fromMs}. */
-    static String recentFrom(String subscriptionId, long fromMs) {
+    public static String recentFrom(String subscriptionId, long fromMs) {
         return subscriptionId + SEP + time(fromMs);
     }
 
     /** Highest index key of deliveries created at or before {@code toMs} (inclusive). */
-    static String recentTo(String subscriptionId, long toMs) {
+    public static String recentTo(String subscriptionId, long toMs) {
         return subscriptionId + SEP + time(toMs) + AFTER_SEP;
     }
 
-    static String webhookIdOfRecent(String recentKey) {
+    public static String webhookIdOfRecent(String recentKey) {
         return recentKey.substring(recentKey.lastIndexOf(SEP) + 1);
     }
 

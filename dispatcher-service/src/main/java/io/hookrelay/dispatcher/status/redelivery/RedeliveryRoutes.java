@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.redelivery;
 
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -13,6 +13,10 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.dispatcher.status.query.StatusForwarder;
+import io.hookrelay.dispatcher.status.query.StatusQueries;
+import io.hookrelay.dispatcher.status.query.StatusRoutes;
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
 import io.hookrelay.event.FieldError;
 import io.hookrelay.http.ApiError;
 import io.hookrelay.http.ApiKeys;
@@ -51,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * instance ({@code /internal/status/...}) with the caller's key, and its answer relayed; a resend
  * asks each instance for the subscriptions it holds.
  */
-final class RedeliveryRoutes {
+public final class RedeliveryRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(RedeliveryRoutes.class);
 
@@ -68,7 +72,7 @@ final class RedeliveryRoutes {
     private final StatusRoutes status;
     private final Redeliveries redeliveries;
 
-    RedeliveryRoutes(ApiKeys keys, SubscriptionCatalog catalog, StatusQueries queries, StatusForwarder forwarder,
+    public RedeliveryRoutes(ApiKeys keys, SubscriptionCatalog catalog, StatusQueries queries, StatusForwarder forwarder,
                      StatusRoutes status, Redeliveries redeliveries) {
         this.keys = keys;
         this.catalog = catalog;
@@ -78,7 +82,7 @@ final class RedeliveryRoutes {
         this.redeliveries = redeliveries;
     }
 
-    void mount(RoutesConfig routes) {
+    public void mount(RoutesConfig routes) {
         routes.post("/v1/events/{event_id}/resend", guarded(this::resend));
         routes.post("/v1/subscriptions/{id}/recover", guarded(this::recover));
         routes.post(StatusRoutes.INTERNAL + "/resend", guarded(this::localResend));

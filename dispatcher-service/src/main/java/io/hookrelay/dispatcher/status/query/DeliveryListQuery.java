@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.redelivery;
 
 /**
  * A resend or recover could not read events back from Kafka, or Kafka did not acknowledge the

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -11,6 +11,7 @@ import java.util.Optional;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.WebhookSender;
+import io.hookrelay.dispatcher.status.guard.EndpointGuard;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import org.apache.kafka.streams.KeyValue;

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.hookrelay.contract.Json;
-import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.delivery.AttemptRecord;
 import org.junit.jupiter.api.Test;
 
 /** The health aggregate on its own: fixed buckets that forget what falls out of the window. */

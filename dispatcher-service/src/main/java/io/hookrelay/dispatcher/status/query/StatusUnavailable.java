@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 /**
  * A status query cannot be answered right now: the app is starting or restoring, a rebalance is

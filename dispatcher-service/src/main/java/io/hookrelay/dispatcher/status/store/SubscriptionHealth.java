@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.store;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.Serde;
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-final class SubscriptionHealth {
+public final class SubscriptionHealth {
 
     static final Serde<SubscriptionHealth> SERDE = JsonSerde.of(SubscriptionHealth.class);
 
@@ -116,7 +116,7 @@ final class SubscriptionHealth {
     }
 
     /** Attempts and failures in the current minute and the 59 before it (minute resolution). */
-    Window lastHour(long nowMs) {
+    public Window lastHour(long nowMs) {
         long from = nowMs / MINUTE_MS - MINUTES;
         long attempts = 0;
         long failures = 0;
@@ -133,7 +133,7 @@ final class SubscriptionHealth {
      * Attempts, failures and latency percentiles in the current hour and the 23 before it (hour
      * resolution: the slot of the hour 24 hours ago is the one the current hour reuses).
      */
-    Window lastDay(long nowMs) {
+    public Window lastDay(long nowMs) {
         long from = nowMs / HOUR_MS - HOURS;
         long attempts = 0;
         long failures = 0;
@@ -152,65 +152,65 @@ final class SubscriptionHealth {
     }
 
     /** Counts over a window; percentiles in ms (bucket bounds), null when not kept or nothing counted. */
-    record Window(long attempts, long failures, Long p50Ms, Long p99Ms) {
-        long delivered() {
+    public record Window(long attempts, long failures, Long p50Ms, Long p99Ms) {
+        public long delivered() {
             return attempts - failures;
         }
     }
 
     /** Ends the failing streak without a success: the subscription was enabled again after this guard disabled it. */
-    void restartStreak() {
+    public void restartStreak() {
         consecutiveFailures = 0;
         failingSince = null;
         failingAlerted = false;
         autoDisabledAt = null;
     }
 
-    void markFailingAlerted() {
+    public void markFailingAlerted() {
         failingAlerted = true;
     }
 
-    void markAutoDisabled(long at) {
+    public void markAutoDisabled(long at) {
         autoDisabledAt = at;
     }
 
-    String subscriptionId() {
+    public String subscriptionId() {
         return subscriptionId;
     }
 
-    String operatorId() {
+    public String operatorId() {
         return operatorId;
     }
 
-    int consecutiveFailures() {
+    public int consecutiveFailures() {
         return consecutiveFailures;
     }
 
-    Long failingSince() {
+    public Long failingSince() {
         return failingSince;
     }
 
-    Long lastSuccessAt() {
+    public Long lastSuccessAt() {
         return lastSuccessAt;
     }
 
-    Long lastFailureAt() {
+    public Long lastFailureAt() {
         return lastFailureAt;
     }
 
-    int lastFailureStatus() {
+    public int lastFailureStatus() {
         return lastFailureStatus;
     }
 
-    String lastError() {
+    public String lastError() {
         return lastError;
     }
 
-    boolean failingAlerted() {
+    public boolean failingAlerted() {
         return failingAlerted;
     }
 
-    Long autoDisabledAt() {
+    public Long autoDisabledAt() {
         return autoDisabledAt;
     }
 

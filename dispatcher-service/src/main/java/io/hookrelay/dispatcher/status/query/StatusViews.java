@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.query;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.hookrelay.dispatcher.status.store.DeliveryStatus;
+import io.hookrelay.dispatcher.status.store.SubscriptionHealth;
 import io.hookrelay.subscription.Subscription;
 
 /**

@@ -1,4 +1,4 @@
-package io.hookrelay.dispatcher.status;
+package io.hookrelay.dispatcher.status.redelivery;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -32,7 +32,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * record is not the canonical event it should be (the topic was recreated) as missing. Both are
  * left out of the answer, never guessed at.
  */
-final class AcceptedEvents {
+public final class AcceptedEvents {
 
     /** Positions closer than this to the consumer's next one are read through rather than sought. */
     private static final long READ_THROUGH = 500;
@@ -40,7 +40,7 @@ final class AcceptedEvents {
     private final String bootstrap;
     private final Duration stallTimeout;
 
-    AcceptedEvents(String bootstrap, Duration stallTimeout) {
+    public AcceptedEvents(String bootstrap, Duration stallTimeout) {
         this.bootstrap = bootstrap;
         this.stallTimeout = stallTimeout;
     }
