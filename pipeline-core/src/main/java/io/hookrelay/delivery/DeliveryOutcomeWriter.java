@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import io.hookrelay.contract.DeadReason;
 import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
+import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.kafka.KeyPartitions;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
@@ -77,7 +78,7 @@ public final class DeliveryOutcomeWriter {
             case PERMANENT -> {
                 DeadReason reason = result.deadReason() == null ? DeadReason.EXHAUSTED : result.deadReason();
                 record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.DEAD, null, reason);
-                acks.add(send(d.withFirstAttemptAt(firstAttemptAt)
+                acks.add(AcknowledgedSends.send(producer, d.withFirstAttemptAt(firstAttemptAt)
                         .toDeadLetterRecord(result.status(), result.error(), reason)));
                 if (reason == DeadReason.GONE) {
                     acks.add(disable(s));
@@ -87,20 +88,20 @@ public final class DeliveryOutcomeWriter {
                 int next = d.attempt() + 1;
                 if (next > schedule.maxAttempts()) {
                     record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.DEAD, null, DeadReason.EXHAUSTED);
-                    acks.add(send(d.withFirstAttemptAt(firstAttemptAt)
+                    acks.add(AcknowledgedSends.send(producer, d.withFirstAttemptAt(firstAttemptAt)
                             .toDeadLetterRecord(result.status(), result.error(), DeadReason.EXHAUSTED)));
                 } else {
                     long now = clock.millis();
                     long dueAt = nextDueAt(schedule, next, now, result.notBefore());
                     record = AttemptRecord.of(d, s.calledUrl(), result, Outcome.RETRYING, dueAt, null);
-                    acks.add(send(d.next(firstAttemptAt, dueAt)
+                    acks.add(AcknowledgedSends.send(producer, d.next(firstAttemptAt, dueAt)
                             .toRetryRecord(tierTopic(schedule, next, dueAt - now), result.status(), result.error())));
                 }
             }
         }
         // Keyed by webhook id (contract §2), placed by subscription id: the status app then finds a
         // subscription's attempts, and its dead letters (keyed by subscription id), in one partition.
-        acks.add(send(new ProducerRecord<>(Topics.ATTEMPTS, attemptPartition(d.subscriptionId()), d.webhookId(),
+        acks.add(AcknowledgedSends.send(producer, new ProducerRecord<>(Topics.ATTEMPTS, attemptPartition(d.subscriptionId()), d.webhookId(),
                 record.toJson())));
         AttemptRecord written = record;
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> written);
@@ -133,7 +134,7 @@ public final class DeliveryOutcomeWriter {
      * deleted while it waited); completes when Kafka has acknowledged it.
      */
     public CompletableFuture<Void> deadLetter(Delivery d, int lastStatus, String lastError, DeadReason reason) {
-        return send(d.toDeadLetterRecord(lastStatus, lastError, reason)).thenApply(md -> null);
+        return AcknowledgedSends.send(producer, d.toDeadLetterRecord(lastStatus, lastError, reason)).thenApply(md -> null);
     }
 
     /**
@@ -145,7 +146,7 @@ public final class DeliveryOutcomeWriter {
      */
     public CompletableFuture<Void> park(Delivery d, long dueAt, int lastStatus, String lastError,
                                         SubscriptionLimiter.Limit limit) {
-        return send(d.withDueAt(dueAt).toParkedRecord(parkingTopic(), lastStatus, lastError, limit.wire()));
+        return AcknowledgedSends.send(producer, d.withDueAt(dueAt).toParkedRecord(parkingTopic(), lastStatus, lastError, limit.wire()));
     }
 
     /** Where parked deliveries wait: the delay topic of the schedule's shortest delay. */
@@ -187,20 +188,4 @@ public final class DeliveryOutcomeWriter {
         return subscriptions.put(current.get().withEnabled(false, GONE_REASON, clock.instant())).thenApply(x -> null);
     }
 
-    private CompletableFuture<Void> send(ProducerRecord<String, byte[]> r) {
-        CompletableFuture<Void> ack = new CompletableFuture<>();
-        try {
-            producer.send(r, (md, e) -> {
-                if (e != null) {
-                    ack.completeExceptionally(e);
-                } else {
-                    ack.complete(null);
-                }
-            });
-        } catch (RuntimeException e) {
-            // send() itself throws when it cannot even buffer the record (max.block.ms, closed producer).
-            ack.completeExceptionally(e);
-        }
-        return ack;
-    }
 }

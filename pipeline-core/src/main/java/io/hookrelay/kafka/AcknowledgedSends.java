@@ -3,6 +3,7 @@ package io.hookrelay.kafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -14,14 +15,36 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 
 /**
- * Sends a batch of records and waits for Kafka to acknowledge each one: the writes of a redrive, a
- * resend or a recover, which answer their caller only once what they report is durable. All are
- * handed to the producer first, so they travel in a few batches, then each acknowledgement is
- * awaited in order.
+ * Sends records and tells when Kafka acknowledged them: one at a time as a future ({@link #send},
+ * for the pipeline's outcome writes, which must not block), or a batch waited for
+ * ({@link #sendAll}: the writes of a redrive, a resend or a recover, which answer their caller only
+ * once what they report is durable; all are handed to the producer first, so they travel in a few
+ * batches, then each acknowledgement is awaited in order).
  */
 public final class AcknowledgedSends {
 
     private AcknowledgedSends() {
+    }
+
+    /**
+     * Hands {@code record} to the producer; the future completes once Kafka acknowledged it, and
+     * fails when the producer gave up on it or refused it outright ({@code send()} itself throws
+     * when it cannot even buffer the record: {@code max.block.ms}, a closed producer).
+     */
+    public static CompletableFuture<Void> send(Producer<String, byte[]> producer, ProducerRecord<String, byte[]> record) {
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        try {
+            producer.send(record, (md, e) -> {
+                if (e != null) {
+                    ack.completeExceptionally(e);
+                } else {
+                    ack.complete(null);
+                }
+            });
+        } catch (RuntimeException e) {
+            ack.completeExceptionally(e);
+        }
+        return ack;
     }
 
     /**

@@ -23,6 +23,7 @@ import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.http.JsonBody;
+import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.logging.LogLine;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
@@ -215,19 +216,8 @@ final class EventsEndpoint {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(r.family().topic(),
                     key == null ? null : key.asText(), Json.bytes(event));
             record.headers().add(WireHeaders.CONTENT_TYPE, WireHeaders.APPLICATION_JSON.getBytes(StandardCharsets.UTF_8));
-            CompletableFuture<Void> ack = new CompletableFuture<>();
+            CompletableFuture<Void> ack = AcknowledgedSends.send(producer, record);
             acks.add(ack);
-            try {
-                producer.send(record, (metadata, e) -> {
-                    if (e == null) {
-                        ack.complete(null);
-                    } else {
-                        ack.completeExceptionally(e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                ack.completeExceptionally(e);
-            }
             // A send that fails at once (no metadata within max.block.ms: the cluster is unreachable)
             // would fail the same way for every following record, each after the same wait.
             if (ack.isCompletedExceptionally()) {

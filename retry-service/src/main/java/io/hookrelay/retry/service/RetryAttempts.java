@@ -14,6 +14,7 @@ import io.hookrelay.delivery.InvalidDeliveryException;
 import io.hookrelay.engine.AttemptRunner;
 import io.hookrelay.engine.Due;
 import io.hookrelay.engine.Intake;
+import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -67,22 +68,22 @@ final class RetryAttempts implements Intake {
         if (clock.millis() < d.dueAt()) {
             return Taken.notBefore(d.dueAt());
         }
+        Due due = new Due(d, lastStatus(record), header(record, WireHeaders.LAST_ERROR));
         Optional<Subscription> current = catalog.get(d.subscriptionId());
         if (current.isEmpty()) {
-            return Taken.started(deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DELETED, "was deleted"));
+            return Taken.started(deadLetterUnattempted(due, DeadReason.ENDPOINT_DELETED, "was deleted"));
         }
         if (!current.get().enabled()) {
-            return Taken.started(deadLetterUnattempted(record, d, DeadReason.ENDPOINT_DISABLED, "is disabled"));
+            return Taken.started(deadLetterUnattempted(due, DeadReason.ENDPOINT_DISABLED, "is disabled"));
         }
-        return Taken.started(runner.submit(new Due(d, lastStatus(record), header(record, WireHeaders.LAST_ERROR)),
-                current.get()));
+        return Taken.started(runner.submit(due, current.get()));
     }
 
     /** Dead-letters a record that is not a readable delivery (reason {@code invalid}), its bytes as they were. */
     private CompletableFuture<Void> deadLetterInvalid(ConsumerRecord<String, byte[]> r, String problem) {
-        return runner.inFlight(() -> runner.writeDurably(() -> send(TierRecords.invalidLetter(r, problem))
+        return runner.inFlight(() -> runner.writeDurably(() -> AcknowledgedSends.send(producer, TierRecords.invalidLetter(r, problem))
                         .exceptionallyCompose(e -> unwrap(e) instanceof RecordTooLargeException
-                                ? send(TierRecords.invalidLetterWithoutValue(r, problem))
+                                ? AcknowledgedSends.send(producer, TierRecords.invalidLetterWithoutValue(r, problem))
                                 : CompletableFuture.failedFuture(e)),
                 "the dead letter of unreadable record " + r.topic() + "-" + r.partition() + "@" + r.offset())
                 .thenRun(() -> {
@@ -98,11 +99,11 @@ final class RetryAttempts implements Intake {
      * the last one made (contract: on the dead-letter topic, the number of the last attempt made),
      * and its last status and error are those the delay record carried.
      */
-    private CompletableFuture<Void> deadLetterUnattempted(ConsumerRecord<String, byte[]> record, Delivery waiting,
-                                                          DeadReason reason, String what) {
-        Delivery d = waiting.again(Math.max(1, waiting.attempt() - 1), waiting.dueAt());
-        int lastStatus = lastStatus(record);
-        String lastError = header(record, WireHeaders.LAST_ERROR);
+    private CompletableFuture<Void> deadLetterUnattempted(Due waiting, DeadReason reason, String what) {
+        Delivery w = waiting.delivery();
+        Delivery d = w.again(Math.max(1, w.attempt() - 1), w.dueAt());
+        int lastStatus = waiting.lastStatus();
+        String lastError = waiting.lastError();
         return runner.inFlight(() -> runner.writeDurably(() -> writer.deadLetter(d, lastStatus, lastError, reason),
                         "the dead letter of delivery " + d.webhookId())
                 .thenRun(() -> {
@@ -116,22 +117,6 @@ final class RetryAttempts implements Intake {
                 }));
     }
 
-    private CompletableFuture<Void> send(ProducerRecord<String, byte[]> r) {
-        CompletableFuture<Void> ack = new CompletableFuture<>();
-        try {
-            producer.send(r, (md, e) -> {
-                if (e != null) {
-                    ack.completeExceptionally(e);
-                } else {
-                    ack.complete(null);
-                }
-            });
-        } catch (RuntimeException e) {
-            // send() itself throws when it cannot even buffer the record (max.block.ms, closed producer).
-            ack.completeExceptionally(e);
-        }
-        return ack;
-    }
 
     private static int lastStatus(ConsumerRecord<String, byte[]> r) {
         String v = header(r, WireHeaders.LAST_STATUS);
