@@ -1,5 +1,10 @@
 package io.hookrelay.dispatcher.status.store;
 
+import static io.hookrelay.dispatcher.status.store.StoreFormat.readNullableLong;
+import static io.hookrelay.dispatcher.status.store.StoreFormat.readNullableString;
+import static io.hookrelay.dispatcher.status.store.StoreFormat.writeNullable;
+
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,6 +14,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.hookrelay.delivery.AttemptRecord;
 import io.hookrelay.delivery.EventPosition;
+import org.apache.avro.io.Decoder;
+import org.apache.avro.io.Encoder;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -48,7 +55,9 @@ public record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
                       @JsonProperty("attempts") List<Attempt> attempts,
                       @JsonProperty("event_position") EventPosition eventPosition) {
 
-    static final Serde<DeliveryStatus> SERDE = JsonSerde.of(DeliveryStatus.class);
+    /** Compact, after {@code delivery-status-v1.avsc}; JSON values written before it are still read. */
+    static final Serde<DeliveryStatus> SERDE = StoreFormat.serde(DeliveryStatus.class, DeliveryStatus::write,
+            DeliveryStatus::read);
 
     /**
      * Attempts kept per delivery. The default schedule makes at most 8; the rest of the room is for
@@ -128,6 +137,73 @@ public record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
         return new DeliveryStatus(before.webhookId, before.subscriptionId, before.operatorId, before.eventId,
                 before.eventType, before.createdAt, DEAD, d.deadAt(), null, d.reason(), before.attemptCount,
                 before.attempts, position);
+    }
+
+    /** Fields in {@code delivery-status-v1.avsc}'s order. */
+    private static void write(DeliveryStatus d, Encoder out) throws IOException {
+        writeNullable(out, d.webhookId);
+        writeNullable(out, d.subscriptionId);
+        writeNullable(out, d.operatorId);
+        writeNullable(out, d.eventId);
+        writeNullable(out, d.eventType);
+        out.writeLong(d.createdAt);
+        writeNullable(out, d.state);
+        out.writeLong(d.stateAt);
+        writeNullable(out, d.nextDueAt);
+        writeNullable(out, d.deadReason);
+        out.writeInt(d.attemptCount);
+        out.writeArrayStart();
+        out.setItemCount(d.attempts.size());
+        for (Attempt a : d.attempts) {
+            out.startItem();
+            out.writeInt(a.attempt);
+            out.writeLong(a.attemptedAt);
+            out.writeLong(a.dueAt);
+            out.writeLong(a.latenessMs);
+            out.writeInt(a.status);
+            out.writeLong(a.latencyMs);
+            writeNullable(out, a.error);
+            writeNullable(out, a.responseExcerpt);
+        }
+        out.writeArrayEnd();
+        if (d.eventPosition == null) {
+            out.writeIndex(0);
+            out.writeNull();
+        } else {
+            out.writeIndex(1);
+            out.writeString(d.eventPosition.topic());
+            out.writeInt(d.eventPosition.partition());
+            out.writeLong(d.eventPosition.offset());
+        }
+    }
+
+    private static DeliveryStatus read(Decoder in) throws IOException {
+        String webhookId = readNullableString(in);
+        String subscriptionId = readNullableString(in);
+        String operatorId = readNullableString(in);
+        String eventId = readNullableString(in);
+        String eventType = readNullableString(in);
+        long createdAt = in.readLong();
+        String state = readNullableString(in);
+        long stateAt = in.readLong();
+        Long nextDueAt = readNullableLong(in);
+        String deadReason = readNullableString(in);
+        int attemptCount = in.readInt();
+        List<Attempt> attempts = new ArrayList<>();
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            for (long i = 0; i < n; i++) {
+                attempts.add(new Attempt(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readInt(),
+                        in.readLong(), readNullableString(in), readNullableString(in)));
+            }
+        }
+        EventPosition position = null;
+        if (in.readIndex() == 0) {
+            in.readNull();
+        } else {
+            position = new EventPosition(in.readString(), in.readInt(), in.readLong());
+        }
+        return new DeliveryStatus(webhookId, subscriptionId, operatorId, eventId, eventType, createdAt, state, stateAt,
+                nextDueAt, deadReason, attemptCount, attempts, position);
     }
 
     /** The longest prefix of {@code s} of at most {@code maxBytes} UTF-8 bytes, never splitting a character. */

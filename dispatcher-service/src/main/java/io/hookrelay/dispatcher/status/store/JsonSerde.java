@@ -7,7 +7,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** Store and repartition values as JSON, with the pipeline's one mapper, so changelogs stay readable with the console consumer. */
+/** Values of the legacy status repartition topic as JSON, with the pipeline's one mapper (the stores write {@link StoreFormat}). */
 final class JsonSerde {
 
     private JsonSerde() {

@@ -46,7 +46,7 @@ final class StatusProcessor implements Processor<String, StatusInput, String, Ou
     private KeyValueStore<String, String> recent;
     private KeyValueStore<String, SubscriptionHealth> health;
     /**
-     * The last health written per subscription, so an attempt does not parse its ~2.4 KB of buckets
+     * The last health written per subscription, so an attempt does not decode its buckets
      * from the store only to write them back: the store stays the truth (every change is put), this
      * only saves the read. Made anew in {@link #init}, which Streams calls again whenever it rebuilds
      * the task's state, so it never outlives the store contents it mirrors.
