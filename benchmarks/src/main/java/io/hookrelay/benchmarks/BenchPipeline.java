@@ -11,8 +11,8 @@ import io.hookrelay.kafka.embedded.BrokerProcess;
 
 /**
  * One scenario's processes besides the receiver: a single-node broker in its own JVM (as the
- * issue's peers were measured: one broker process) and what delivers, in another: the pipeline
- * as it ships ({@code hookrelay.jar all}) or, for S0, the plain consumer. Topics are created with
+ * issue's peers were measured: one broker process) and what delivers, in others: the pipeline
+ * ({@link PipelineLayout}) or, for S0, the plain consumer. Topics are created with
  * the pipeline's own provisioning in both cases, so the events topic is the same. Closing stops
  * them in reverse.
  */
@@ -27,14 +27,14 @@ final class BenchPipeline implements AutoCloseable {
         this.config = config;
     }
 
-    /** The pipeline's all-in-one against a fresh broker; {@code env} holds every setting but the broker's address. */
-    static BenchPipeline pipeline(Map<String, String> env, List<String> jvmOptions, Path dataDir) {
+    /** The pipeline, laid out as {@code layout}, against a fresh broker; {@code env} holds every setting but the broker's address. */
+    static BenchPipeline pipeline(Map<String, String> env, PipelineLayout layout, List<String> jvmOptions, Path dataDir) {
         BenchPipeline p = withBroker(env, dataDir);
         try {
             Map<String, String> all = new HashMap<>(env);
             all.put(PipelineConfig.KAFKA_BOOTSTRAP_SERVERS.name(), p.broker.bootstrap());
-            all.put(PipelineConfig.DATA_DIR.name(), dataDir.resolve("pipeline").toString());
-            p.system = PipelineProcess.start(all, jvmOptions, dataDir.resolve("pipeline.log"));
+            p.system = PipelineProcess.start(all, layout, jvmOptions, dataDir.resolve("pipeline"),
+                    dataDir.resolve("pipeline.log"));
             return p;
         } catch (RuntimeException e) {
             p.close();

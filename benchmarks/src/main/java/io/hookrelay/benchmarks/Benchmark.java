@@ -76,6 +76,10 @@ public final class Benchmark implements Callable<Integer> {
     @Option(names = "--pipeline-jvm-option", description = "An extra option for the pipeline's JVM, repeatable;"
             + " for example -XX:StartFlightRecording=filename=pipeline.jfr,settings=profile to profile it.")
     List<String> pipelineJvmOptions = new ArrayList<>();
+    @Option(names = "--layout", defaultValue = "all", description = "all: hookrelay.jar all, one JVM at -Xmx512m;"
+            + " split: ingest, dispatcher and retry each in its own JVM at -Xmx256m, the dispatcher's heap target"
+            + " (default: ${DEFAULT-VALUE}).")
+    PipelineLayout layout = PipelineLayout.all;
     @Option(names = "--stall-seconds", defaultValue = "60",
             description = "A scenario ends when no delivery arrived for this long; the rest count as lost (default: ${DEFAULT-VALUE}).")
     int stallSeconds;
@@ -107,7 +111,7 @@ public final class Benchmark implements Callable<Integer> {
         env.put("WEBHOOKS_PARTITIONS", Integer.toString(partitions));
         List<ScenarioResult> results = new ArrayList<>();
         try (ReceiverProcess receiver = ReceiverProcess.start(s4FailureShare)) {
-            Scenarios runner = new Scenarios(receiver, env, pipelineJvmOptions, warmupEvents, Duration.ofSeconds(stallSeconds));
+            Scenarios runner = new Scenarios(receiver, env, layout, pipelineJvmOptions, warmupEvents, Duration.ofSeconds(stallSeconds));
             for (String s : scenarios) {
                 results.add(s.equals("ceiling") ? Ceiling.run(receiver, ceilingRequests, ceilingInFlight) : runner.run(spec(s)));
             }
@@ -115,8 +119,7 @@ public final class Benchmark implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>(env);
         settings.put("scenarios", scenarios);
         settings.put("warmup_events", warmupEvents + " per scenario, before measuring, to subscriptions that answer");
-        settings.put("pipeline", "fresh per scenario: a broker process (kafka.Kafka, -Xmx512m) and the pipeline as it ships"
-                + " (hookrelay.jar all: ingest, dispatcher, retry) in its own JVM at " + PipelineProcess.HEAP
+        settings.put("pipeline", "fresh per scenario: a broker process (kafka.Kafka, -Xmx512m) and " + layout.describe()
                 + ", with the pipeline's defaults beyond the settings above");
         settings.put("plain_consumer", "S0: one KafkaConsumer, a blocking HttpClient 5 classic POST per record, commitSync per poll,"
                 + " in its own JVM (-Xmx512m) against its own fresh broker process");

@@ -76,6 +76,11 @@ public final class PlainConsumer {
             }
 
             @Override
+            public Map<String, Long> pids() {
+                return Map.of("plain consumer", process.pid());
+            }
+
+            @Override
             public void sample() {
                 peakRssMb = Math.max(peakRssMb, Scenarios.Sampler.rssMb(process.pid()));
             }

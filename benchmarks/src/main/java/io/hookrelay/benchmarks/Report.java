@@ -146,7 +146,7 @@ record Report(
                     r.subscriptions(), r.delivered(), r.expected(), r.deliveriesPerSecond(), r.p50Ms(), r.p99Ms(), r.p999Ms(),
                     r.maxMs(), r.duplicates(), r.losses(), r.peakHeapMb(), r.peakRssMb()));
         }
-        b.append("\nHeap and RSS are the pipeline JVM's (S0: the plain consumer's RSS; it reports no heap); on the ceiling row,"
+        b.append("\nHeap and RSS are the pipeline JVM's (in the split layout, the dispatcher's; S0: the plain consumer's RSS; it reports no heap); on the ceiling row,"
                 + " the benchmark JVM's (it is the HTTP client there).\n\n");
         b.append("## Cost per delivery\n\n");
         b.append("CPU from /proc (user + system) from the first event produced to the last delivery; Kafka writes from the broker's"
@@ -158,9 +158,8 @@ record Report(
                 continue;
             }
             Map<String, Double> cpu = r.costs().cpuMsPerDelivery();
-            Double system = cpu.getOrDefault("pipeline", cpu.get("plain consumer"));
-            b.append(String.format("| %s | %.3f | %.3f | %.3f | %.2f | %,.0f | %s |%n", r.name(), cpu.getOrDefault("broker", 0.0),
-                    system == null ? 0.0 : system, cpu.getOrDefault("receiver", 0.0), r.costs().recordsPerDelivery(),
+            b.append(String.format("| %s | %.3f | %s | %.3f | %.2f | %,.0f | %s |%n", r.name(), cpu.getOrDefault("broker", 0.0),
+                    deliveringCpu(cpu), cpu.getOrDefault("receiver", 0.0), r.costs().recordsPerDelivery(),
                     r.costs().bytesPerDelivery(), topTopics(r.costs().bytesPerDeliveryByTopic())));
         }
         b.append('\n');
@@ -180,5 +179,22 @@ record Report(
             b.append("| - | no target applies to the scenarios run | | | |\n");
         }
         return b.toString();
+    }
+
+    /**
+     * CPU ms per delivery of what delivers: the pipeline's JVMs together (each in brackets when
+     * there are several, as in the split layout), or the plain consumer's.
+     */
+    static String deliveringCpu(Map<String, Double> cpu) {
+        Map<String, Double> own = new java.util.LinkedHashMap<>(cpu);
+        own.remove("broker");
+        own.remove("receiver");
+        double total = own.values().stream().mapToDouble(Double::doubleValue).sum();
+        if (own.size() <= 1) {
+            return String.format("%.3f", total);
+        }
+        StringBuilder each = new StringBuilder();
+        own.forEach((name, ms) -> each.append(each.length() == 0 ? "" : ", ").append(name).append(String.format(" %.3f", ms)));
+        return String.format("%.3f (%s)", total, each);
     }
 }

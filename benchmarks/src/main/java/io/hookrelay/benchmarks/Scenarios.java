@@ -92,13 +92,15 @@ final class Scenarios {
 
     private final ReceiverProcess receiver;
     private final Map<String, String> pipelineEnv;
+    private final PipelineLayout layout;
     private final List<String> pipelineJvmOptions;
     private final int warmupEvents;
     private final Duration stallTimeout;
 
-    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, List<String> pipelineJvmOptions,
+    Scenarios(ReceiverProcess receiver, Map<String, String> pipelineEnv, PipelineLayout layout, List<String> pipelineJvmOptions,
               int warmupEvents, Duration stallTimeout) {
         this.warmupEvents = warmupEvents;
+        this.layout = layout;
         this.pipelineJvmOptions = List.copyOf(pipelineJvmOptions);
         this.receiver = receiver;
         this.pipelineEnv = pipelineEnv;
@@ -116,7 +118,7 @@ final class Scenarios {
         Path dataDir = Files.createTempDirectory("hookrelay-bench-" + spec.name() + "-");
         try (BenchPipeline pipeline = spec.plain()
                 ? BenchPipeline.plainConsumer(env, dataDir, receiver.url(spec.host(0), Endpoint.FAST.path + "/" + spec.name()))
-                : BenchPipeline.pipeline(env, pipelineJvmOptions, dataDir);
+                : BenchPipeline.pipeline(env, layout, pipelineJvmOptions, dataDir);
              KafkaProducer<String, String> producer = producer(pipeline.bootstrap())) {
             int subs = spec.endpoints().size();
             Map<String, Endpoint> subscriptionKinds = spec.plain() ? Map.of() : subscribe(pipeline.ingestUrl(), spec);
@@ -135,7 +137,7 @@ final class Scenarios {
                 Sampler sampler = new Sampler(pipeline.system());
                 Map<String, Long> pids = new LinkedHashMap<>();
                 pids.put("broker", pipeline.brokerPid());
-                pids.put(spec.plain() ? "plain consumer" : "pipeline", pipeline.system().pid());
+                pids.putAll(pipeline.system().pids());
                 pids.put("receiver", receiver.pid());
                 KafkaTraffic.Snapshot kafkaBefore = KafkaTraffic.snapshot(pipeline.bootstrap());
                 ProcessCpu cpu = new ProcessCpu(pids);

@@ -1,5 +1,7 @@
 package io.hookrelay.benchmarks;
 
+import java.util.Map;
+
 /**
  * What delivers a scenario's events, in its own JVM: the pipeline ({@link PipelineProcess}) or the
  * plain consumer it is compared with ({@link PlainConsumer}). Its CPU and RSS come from /proc.
@@ -7,6 +9,9 @@ package io.hookrelay.benchmarks;
 interface SystemUnderTest extends AutoCloseable {
 
     long pid();
+
+    /** Every JVM it runs in, by the name the report gives it. */
+    Map<String, Long> pids();
 
     /** Takes one heap and RSS reading; the peaks are kept. */
     void sample();
