@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.hookrelay.config.PipelineConfig;
@@ -62,10 +64,10 @@ final class PipelineProcess implements SystemUnderTest {
         options.addAll(jvmOptions);
         List<Jvm> jvms = new ArrayList<>();
         PipelineProcess p = new PipelineProcess(jvms, dispatcherPort, ingestPort);
+        boolean alone = layout.modes.size() == 1;
         try {
             for (String mode : layout.modes) {
                 Map<String, String> own = new HashMap<>(all);
-                boolean alone = layout.modes.size() == 1;
                 own.put(PipelineConfig.DATA_DIR.name(), (alone ? dataDir : dataDir.resolve(mode)).toString());
                 Path log = alone ? logFile : logFile.resolveSibling(mode + "-" + logFile.getFileName());
                 int port = switch (mode) {
@@ -111,23 +113,29 @@ final class PipelineProcess implements SystemUnderTest {
     private void awaitHealthy(Path logFile) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
-            boolean up = true;
             for (Jvm j : jvms) {
                 if (!j.process().isAlive()) {
                     throw new IllegalStateException("The pipeline's " + j.mode() + " JVM exited with "
                             + j.process().exitValue() + "; see the logs beside " + logFile);
                 }
-                HttpResponse<String> health = get(j.port(), "/health");
-                up &= health != null && health.statusCode() == 200;
             }
-            // The all-in-one answers on the ingest port too; wait for both of its services.
-            HttpResponse<String> ingest = get(ingestPort, "/health");
-            if (up && ingest != null && ingest.statusCode() == 200) {
+            if (healthPorts().stream().allMatch(port -> {
+                HttpResponse<String> health = get(port, "/health");
+                return health != null && health.statusCode() == 200;
+            })) {
                 return;
             }
             Processes.sleep(200);
         }
         throw new IllegalStateException("The pipeline did not report healthy within 120 s; see the logs beside " + logFile);
+    }
+
+    /** Each JVM's HTTP port, and the ingest port, on which the all-in-one answers too. */
+    private Set<Integer> healthPorts() {
+        Set<Integer> ports = new LinkedHashSet<>();
+        jvms.forEach(j -> ports.add(j.port()));
+        ports.add(ingestPort);
+        return ports;
     }
 
     @Override

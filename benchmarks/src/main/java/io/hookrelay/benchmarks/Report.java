@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -186,15 +187,14 @@ record Report(
      * there are several, as in the split layout), or the plain consumer's.
      */
     static String deliveringCpu(Map<String, Double> cpu) {
-        Map<String, Double> own = new java.util.LinkedHashMap<>(cpu);
+        Map<String, Double> own = new LinkedHashMap<>(cpu);
         own.remove("broker");
         own.remove("receiver");
         double total = own.values().stream().mapToDouble(Double::doubleValue).sum();
         if (own.size() <= 1) {
             return String.format("%.3f", total);
         }
-        StringBuilder each = new StringBuilder();
-        own.forEach((name, ms) -> each.append(each.length() == 0 ? "" : ", ").append(name).append(String.format(" %.3f", ms)));
-        return String.format("%.3f (%s)", total, each);
+        return String.format("%.3f (%s)", total, own.entrySet().stream()
+                .map(e -> String.format("%s %.3f", e.getKey(), e.getValue())).collect(Collectors.joining(", ")));
     }
 }

@@ -3,6 +3,7 @@ package io.hookrelay.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -40,9 +41,9 @@ class SplitLayoutTest {
     @Test
     void deliveringCpuIsTheSumOfThePipelinesJvmsWithEachInBrackets() {
         assertThat(Report.deliveringCpu(Map.of("broker", 0.2, "pipeline", 0.25, "receiver", 0.05))).isEqualTo("0.250");
-        assertThat(Report.deliveringCpu(new java.util.LinkedHashMap<>(Map.of("broker", 0.2))))
+        assertThat(Report.deliveringCpu(new LinkedHashMap<>(Map.of("broker", 0.2))))
                 .isEqualTo("0.000");
-        Map<String, Double> split = new java.util.LinkedHashMap<>();
+        Map<String, Double> split = new LinkedHashMap<>();
         split.put("broker", 0.2);
         split.put("ingest", 0.1);
         split.put("dispatcher", 0.15);

@@ -101,8 +101,8 @@ public final class DeliveryOutcomeWriter {
         }
         // Keyed by webhook id (contract §2), placed by subscription id: the status app then finds a
         // subscription's attempts, and its dead letters (keyed by subscription id), in one partition.
-        acks.add(AcknowledgedSends.send(producer, new ProducerRecord<>(Topics.ATTEMPTS, attemptPartition(d.subscriptionId()), d.webhookId(),
-                record.toJson())));
+        acks.add(AcknowledgedSends.send(producer, new ProducerRecord<>(Topics.ATTEMPTS,
+                attemptPartition(d.subscriptionId()), d.webhookId(), record.toJson())));
         AttemptRecord written = record;
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> written);
     }
@@ -146,7 +146,8 @@ public final class DeliveryOutcomeWriter {
      */
     public CompletableFuture<Void> park(Delivery d, long dueAt, int lastStatus, String lastError,
                                         SubscriptionLimiter.Limit limit) {
-        return AcknowledgedSends.send(producer, d.withDueAt(dueAt).toParkedRecord(parkingTopic(), lastStatus, lastError, limit.wire()));
+        return AcknowledgedSends.send(producer,
+                d.withDueAt(dueAt).toParkedRecord(parkingTopic(), lastStatus, lastError, limit.wire()));
     }
 
     /** Where parked deliveries wait: the delay topic of the schedule's shortest delay. */

@@ -20,7 +20,6 @@ import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
@@ -116,7 +115,6 @@ final class RetryAttempts implements Intake {
                             .with("last_status", lastStatus).with("last_error", lastError));
                 }));
     }
-
 
     private static int lastStatus(ConsumerRecord<String, byte[]> r) {
         String v = header(r, WireHeaders.LAST_STATUS);

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 
 import io.hookrelay.contract.Json;
 import io.hookrelay.delivery.AttemptRecord;
@@ -122,15 +123,15 @@ class StoreFormatTest {
         GenericRecord delivery = readWithSchema("delivery-status-v1.avsc", write(d));
         assertThat(delivery.get("webhook_id").toString()).isEqualTo(d.webhookId());
         assertThat(delivery.get("state_at")).isEqualTo(d.stateAt());
-        assertThat(((java.util.List<?>) delivery.get("attempts"))).hasSize(3);
-        GenericRecord first = (GenericRecord) ((java.util.List<?>) delivery.get("attempts")).get(0);
+        assertThat(((List<?>) delivery.get("attempts"))).hasSize(3);
+        GenericRecord first = (GenericRecord) ((List<?>) delivery.get("attempts")).get(0);
         assertThat(first.get("response_excerpt").toString()).isEqualTo("{\"error\":\"überlastet\"}");
         assertThat(((GenericRecord) delivery.get("event_position")).get("offset")).isEqualTo(123_456L);
 
         SubscriptionHealth h = busyHealth();
         GenericRecord health = readWithSchema("subscription-health-v1.avsc", write(h));
-        assertThat(((java.util.List<?>) health.get("minutes"))).hasSize(3);
-        assertThat(((java.util.List<?>) health.get("hours"))).hasSize(2);
+        assertThat(((List<?>) health.get("minutes"))).hasSize(3);
+        assertThat(((List<?>) health.get("hours"))).hasSize(2);
         assertThat(health.get("last_error").toString()).isEqualTo("connection refused");
         assertThat(health.get("last_activity_at")).isEqualTo(h.lastActivityAt());
     }
