@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.console.ConsoleRoutes;
 import io.hookrelay.delivery.SubscriptionLimiter;
 import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.ingest.IngestService;
@@ -128,6 +129,8 @@ public final class AllInOne implements AutoCloseable {
                 .append(embedded ? "  (embedded broker; data in " + config.get(PipelineConfig.DATA_DIR).toAbsolutePath() + ")" : "")
                 .append('\n');
         b.append("  ingest       ").append(ingestUrl()).append("   (POST /v1/events, /v1/subscriptions)\n");
+        b.append("  console      ").append(ingestUrl()).append(ConsoleRoutes.PATH)
+                .append("   (sign in with an operator API key)\n");
         b.append("  dispatcher   http://localhost:").append(dispatcher.httpPort()).append('\n');
         b.append("  retry        http://localhost:").append(retry.httpPort()).append('\n');
         if (apiKey != null) {

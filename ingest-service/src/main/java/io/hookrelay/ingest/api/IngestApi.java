@@ -3,6 +3,7 @@ package io.hookrelay.ingest.api;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.hookrelay.console.ConsoleRoutes;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -14,7 +15,7 @@ import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The ingest-service HTTP API of contract §5: {@code POST /v1/events} and the
- * {@code /v1/subscriptions} resource, with its test-fire route. It holds no state of its own beyond what Kafka holds, so it
+ * {@code /v1/subscriptions} resource, with its test-fire route, and the operator console at {@code /console/}. It holds no state of its own beyond what Kafka holds, so it
  * can be served by {@link io.hookrelay.http.HttpApi} with or without the ingest Streams app.
  */
 public final class IngestApi {
@@ -22,6 +23,7 @@ public final class IngestApi {
     private final EventsEndpoint events;
     private final SubscriptionsEndpoint subscriptions;
     private final WriteHealth health = new WriteHealth();
+    private final ConsoleRoutes console = new ConsoleRoutes();
 
     /**
      * @param producer a durable producer; its delivery timeout bounds how long a write waits before 503
@@ -50,6 +52,8 @@ public final class IngestApi {
         routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
         routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
         routes.post("/v1/subscriptions/{id}/test", subscriptions::test);
+        // The operator console is served beside the API it calls, so it needs no CORS here.
+        console.routes(routes);
     }
 
     /** False after a write to Kafka failed, until one succeeds: the producer's health check. */
