@@ -54,8 +54,9 @@ public final class ConsoleRoutes {
         routes.get("/console/{asset}", ctx -> {
             String name = ctx.pathParam("asset");
             if (!assets.containsKey(name)) {
+                // The service's 404 handler writes the body, in the API's error shape.
                 securityHeaders(ctx);
-                ctx.status(404).contentType("text/plain; charset=utf-8").result("Not found: " + PATH + name);
+                ctx.status(404);
                 return;
             }
             send(ctx, name);
