@@ -16,6 +16,7 @@ import io.hookrelay.contract.Topics;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.ingest.api.ForwardedRoutes;
 import io.hookrelay.ingest.api.IngestApi;
 import io.hookrelay.ingest.stream.IngestStreamsApp;
 import io.hookrelay.kafka.KafkaClients;
@@ -106,7 +107,8 @@ public final class IngestService implements AutoCloseable {
             started.push(tester);
             IngestApi api = new IngestApi(new ApiKeys(config.get(PipelineConfig.API_KEYS)), producer, catalog,
                     new SubscriptionPublisher(producer, catalog), targets, tester, clock, metrics,
-                    config.get(PipelineConfig.SECRET_ROTATION_GRACE));
+                    config.get(PipelineConfig.SECRET_ROTATION_GRACE),
+                    new ForwardedRoutes(config.get(PipelineConfig.DISPATCHER_URL), config.get(PipelineConfig.RETRY_URL)));
 
             IngestStreamsApp streams = IngestStreamsApp.start(config, clock, metrics);
             started.push(streams);

@@ -90,6 +90,15 @@ public final class AllInOne implements AutoCloseable {
         started.push(retry);
         dispatcher = DispatcherService.start(config, clock, limits);
         started.push(dispatcher);
+        // Ingest answers the other services' APIs too (contract §5); here they are this process's own.
+        Map<String, String> peers = new LinkedHashMap<>();
+        if (isUnset(env, PipelineConfig.DISPATCHER_URL.name())) {
+            peers.put(PipelineConfig.DISPATCHER_URL.name(), "http://localhost:" + dispatcher.httpPort());
+        }
+        if (isUnset(env, PipelineConfig.RETRY_URL.name())) {
+            peers.put(PipelineConfig.RETRY_URL.name(), "http://localhost:" + retry.httpPort());
+        }
+        config = config.with(peers);
         ingest = IngestService.start(config, clock);
         started.push(ingest);
         printBanner(embedded, Duration.ofNanos(System.nanoTime() - t0));

@@ -90,6 +90,11 @@ class RetryEndToEndTest {
         String webhookId = receiver.received("/broken").get(0).header("webhook-id");
         assertThat(letter.get("webhook_id").asText()).isEqualTo(webhookId);
         assertThat(receiver.received("/broken")).extracting(r -> r.header("webhook-id")).containsOnly(webhookId);
+        // Ingest's port answers the same list, forwarded to this process's retry-service (contract §5).
+        PipelineClient.Answer viaIngest = ingest.call("GET", "/v1/dead-letters?subscription_id=" + subscription, KEY, null);
+        assertThat(viaIngest.status()).isEqualTo(200);
+        assertThat(viaIngest.body()).isEqualTo(retry.call("GET", "/v1/dead-letters?subscription_id=" + subscription, KEY,
+                null).body());
 
         receiver.reply("/broken", Reply.status(204));
         PipelineClient.Answer redrive = retry.call("POST", "/v1/dead-letters/redrive?subscription_id=" + subscription, KEY, null);

@@ -1,5 +1,7 @@
 package io.hookrelay.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +48,10 @@ public final class PipelineConfig {
     public static final Setting<Integer> INGEST_HTTP_PORT = port("INGEST_HTTP_PORT", "8080", "ingest-service");
     public static final Setting<Integer> DISPATCHER_HTTP_PORT = port("DISPATCHER_HTTP_PORT", "8081", "dispatcher-service");
     public static final Setting<Integer> RETRY_HTTP_PORT = port("RETRY_HTTP_PORT", "8082", "retry-service");
+    public static final Setting<URI> DISPATCHER_URL = serviceUrl("WEBHOOKS_DISPATCHER_URL", "http://localhost:8081",
+            "dispatcher-service", "delivery log, health and redelivery");
+    public static final Setting<URI> RETRY_URL = serviceUrl("WEBHOOKS_RETRY_URL", "http://localhost:8082",
+            "retry-service", "dead-letter");
     public static final Setting<Integer> PARTITIONS = new Setting<>(
             "WEBHOOKS_PARTITIONS", "6", "a whole number from 1 to 10000",
             v -> intInRange(v, 1, 10_000),
@@ -100,7 +106,7 @@ public final class PipelineConfig {
     /** Every setting, in the order of the configuration reference. */
     public static final List<Setting<?>> ALL = List.of(KAFKA_BOOTSTRAP_SERVERS, API_KEYS, RETRY_SCHEDULE,
             HTTP_TIMEOUT, ALLOW_PRIVATE_TARGETS, INGEST_HTTP_PORT, DISPATCHER_HTTP_PORT, RETRY_HTTP_PORT,
-            PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT,
+            DISPATCHER_URL, RETRY_URL, PARTITIONS, DATA_DIR, EMBEDDED_KAFKA_PORT, DEDUPE_WINDOW, MAX_IN_FLIGHT, MAX_CONNECTIONS_PER_ENDPOINT,
             STATUS_RETENTION, DISABLE_AFTER, FAILING_ALERT_AFTER, DISPATCHER_ADVERTISED_HOST, SECRET_ROTATION_GRACE,
             NEVER_SENT_FIELDS);
 
@@ -198,6 +204,35 @@ public final class PipelineConfig {
     private static Setting<Integer> port(String name, String def, String service) {
         return new Setting<>(name, def, "a port from 0 to 65535 (0: any free port)",
                 v -> intInRange(v, 0, 65_535), "HTTP port of " + service + ".");
+    }
+
+    /** Where ingest-service forwards another service's API (contract §5), for the console and any client. */
+    private static Setting<URI> serviceUrl(String name, String def, String service, String apis) {
+        return new Setting<>(name, def, "an http:// or https:// URL with a host and no path, such as " + def,
+                PipelineConfig::parseServiceUrl,
+                "Base URL at which ingest-service reaches " + service + " to forward its " + apis
+                        + " API, so the console and clients need only ingest's address (the all-in-one launcher sets it"
+                        + " to its own " + service + " when unset).");
+    }
+
+    static URI parseServiceUrl(String v) {
+        URI u;
+        try {
+            u = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL");
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme())) {
+            throw new IllegalArgumentException("not an http:// or https:// URL");
+        }
+        if (u.getHost() == null) {
+            throw new IllegalArgumentException("has no host");
+        }
+        if ((u.getRawPath() != null && !u.getRawPath().isEmpty()) || u.getRawQuery() != null || u.getRawFragment() != null
+                || u.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("must be scheme://host[:port] only");
+        }
+        return u;
     }
 
     static int intInRange(String v, int min, int max) {

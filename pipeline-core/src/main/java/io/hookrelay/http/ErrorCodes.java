@@ -36,6 +36,8 @@ public final class ErrorCodes {
     public static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
     /** 503, retriable: the dispatcher's status stores are not queryable yet (rebalance, restore). */
     public static final String STATUS_UNAVAILABLE = "status_unavailable";
+    /** 503, retriable: ingest-service forwards this path to another service, which did not answer. */
+    public static final String SERVICE_UNAVAILABLE = "service_unavailable";
 
     private ErrorCodes() {
     }

@@ -68,6 +68,19 @@ class PipelineConfigTest {
     }
 
     @Test
+    void serviceUrlsAreSchemeHostAndPortOnlyAndATrailingSlashIsForgiven() {
+        PipelineConfig c = PipelineConfig.from(Map.of("WEBHOOKS_DISPATCHER_URL", "http://dispatcher:9081/"));
+        assertThat(c.get(PipelineConfig.DISPATCHER_URL)).hasToString("http://dispatcher:9081");
+        assertThat(c.get(PipelineConfig.RETRY_URL)).hasToString("http://localhost:8082");
+
+        assertThatThrownBy(() -> PipelineConfig.from(Map.of(
+                "WEBHOOKS_DISPATCHER_URL", "ftp://dispatcher:21",
+                "WEBHOOKS_RETRY_URL", "http://retry:8082/v1")))
+                .hasMessageContaining("Invalid value 'ftp://dispatcher:21' for configuration WEBHOOKS_DISPATCHER_URL: not an http:// or https:// URL")
+                .hasMessageContaining("Invalid value 'http://retry:8082/v1' for configuration WEBHOOKS_RETRY_URL: must be scheme://host[:port] only");
+    }
+
+    @Test
     void neverEchoesApiKeysInErrors() {
         assertThatThrownBy(() -> PipelineConfig.from(Map.of("WEBHOOKS_API_KEYS", "acme=short-secret")))
                 .hasMessageContaining("WEBHOOKS_API_KEYS: the key of operator 'acme' is shorter than 16 characters")

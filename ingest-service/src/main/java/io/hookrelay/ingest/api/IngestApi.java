@@ -15,8 +15,10 @@ import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The ingest-service HTTP API of contract §5: {@code POST /v1/events} and the
- * {@code /v1/subscriptions} resource, with its test-fire route, and the operator console at {@code /console/}. It holds no state of its own beyond what Kafka holds, so it
- * can be served by {@link io.hookrelay.http.HttpApi} with or without the ingest Streams app.
+ * {@code /v1/subscriptions} resource, with its test-fire route; the other services' APIs, forwarded
+ * ({@link ForwardedRoutes}); and the operator console at {@code /console/}. It holds no state of its
+ * own beyond what Kafka holds, so it can be served by {@link io.hookrelay.http.HttpApi} with or
+ * without the ingest Streams app.
  */
 public final class IngestApi {
 
@@ -24,6 +26,7 @@ public final class IngestApi {
     private final SubscriptionsEndpoint subscriptions;
     private final WriteHealth health = new WriteHealth();
     private final ConsoleRoutes console = new ConsoleRoutes();
+    private final ForwardedRoutes forwarded;
 
     /**
      * @param producer a durable producer; its delivery timeout bounds how long a write waits before 503
@@ -32,13 +35,15 @@ public final class IngestApi {
      * @param tester sends the test events of {@code POST /v1/subscriptions/{id}/test}; its target policy
      *               is checked again at connect time, as for deliveries
      * @param rotationGrace how long a rotated-out secret keeps signing ({@code WEBHOOKS_SECRET_ROTATION_GRACE})
+     * @param forwarded the dispatcher's and retry-service's APIs, answered here too
      */
     public IngestApi(ApiKeys keys, Producer<String, byte[]> producer, SubscriptionCatalog catalog,
                      SubscriptionPublisher publisher, TargetPolicy targets, WebhookSender tester, Clock clock,
-                     MeterRegistry metrics, Duration rotationGrace) {
+                     MeterRegistry metrics, Duration rotationGrace, ForwardedRoutes forwarded) {
         this.events = new EventsEndpoint(keys, producer, health, metrics, clock);
         this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health,
                 new TestFire(tester, clock), rotationGrace);
+        this.forwarded = forwarded;
     }
 
     /** Registers the API's routes; pass as the routes of {@link io.hookrelay.http.HttpApi#start}. */
@@ -52,7 +57,9 @@ public final class IngestApi {
         routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
         routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
         routes.post("/v1/subscriptions/{id}/test", subscriptions::test);
-        // The operator console is served beside the API it calls, so it needs no CORS here.
+        // The delivery log, health, redelivery and dead letters live on the other services; answered
+        // here too, the console served beside them (and any client) needs one base URL and no CORS.
+        forwarded.routes(routes);
         console.routes(routes);
     }
 

@@ -3,6 +3,7 @@ package io.hookrelay.ingest.api;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import io.hookrelay.contract.Json;
 public final class ApiClient {
 
     /** One answer; {@code json} is MissingNode when the body is empty or not JSON. */
-    public record Response(int status, String contentType, String text, JsonNode json) {
+    public record Response(int status, String contentType, String text, JsonNode json, HttpHeaders headers) {
 
         public String error() {
             return json.path("error").asText(null);
@@ -98,7 +99,7 @@ public final class ApiClient {
             } catch (IOException e) {
                 json = MissingNode.getInstance();
             }
-            return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body(), json);
+            return new Response(r.statusCode(), r.headers().firstValue("content-type").orElse(null), r.body(), json, r.headers());
         } catch (IOException e) {
             throw new IllegalStateException("HTTP request failed", e);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.hookrelay.ingest.api;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.function.Supplier;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.HttpApi;
+import io.hookrelay.http.ServiceRelay;
 import io.hookrelay.kafka.KafkaClients;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.subscription.SubscriptionPublisher;
@@ -43,14 +45,17 @@ final class ApiServer implements AutoCloseable {
     private final WebhookSender tester;
     private final Javalin http;
 
-    private ApiServer(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs) {
+    /** Where the forwarded routes go unless a test names its own services: a port nothing listens on. */
+    static final URI NO_SERVICE = ServiceRelay.base("127.0.0.1", 1);
+
+    private ApiServer(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs, URI dispatcher, URI retry) {
         producer = KafkaClients.durableProducer(bootstrap, "ingest-api-test", deliveryTimeoutMs);
         catalog = new SubscriptionCatalog(bootstrap, "ingest-api-test-catalog").start();
         TargetPolicy targets = new TargetPolicy(allowPrivate);
         Clock clock = new TickingClock();
         tester = new WebhookSender(TEST_FIRE_TIMEOUT, 2, 16, targets, clock);
         api = new IngestApi(new ApiKeys(KEYS), producer, catalog, new SubscriptionPublisher(producer, catalog),
-                targets, tester, clock, metrics, ROTATION_GRACE);
+                targets, tester, clock, metrics, ROTATION_GRACE, new ForwardedRoutes(dispatcher, retry));
         Map<String, Supplier<Boolean>> health = Map.of("kafka-producer", api::kafkaWritable,
                 "subscriptions", catalog::isConnected);
         http = HttpApi.start("ingest-service", 0, health, metrics, api::routes);
@@ -58,7 +63,13 @@ final class ApiServer implements AutoCloseable {
 
     /** Starts the API and waits until its subscription catalog has loaded the topic. */
     static ApiServer start(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs) throws InterruptedException {
-        ApiServer s = new ApiServer(bootstrap, allowPrivate, deliveryTimeoutMs);
+        return start(bootstrap, allowPrivate, deliveryTimeoutMs, NO_SERVICE, NO_SERVICE);
+    }
+
+    /** As {@link #start(String, boolean, int)}, forwarding to the given dispatcher and retry-service. */
+    static ApiServer start(String bootstrap, boolean allowPrivate, int deliveryTimeoutMs, URI dispatcher, URI retry)
+            throws InterruptedException {
+        ApiServer s = new ApiServer(bootstrap, allowPrivate, deliveryTimeoutMs, dispatcher, retry);
         if (!s.catalog.awaitCaughtUp(Duration.ofSeconds(30))) {
             s.close();
             throw new IllegalStateException("The subscription catalog did not load within 30 s");
@@ -68,7 +79,7 @@ final class ApiServer implements AutoCloseable {
 
     /** Starts the API without waiting for Kafka, for brokers that are not there. */
     static ApiServer startUnchecked(String bootstrap, int deliveryTimeoutMs) {
-        return new ApiServer(bootstrap, false, deliveryTimeoutMs);
+        return new ApiServer(bootstrap, false, deliveryTimeoutMs, NO_SERVICE, NO_SERVICE);
     }
 
     ApiClient client() {

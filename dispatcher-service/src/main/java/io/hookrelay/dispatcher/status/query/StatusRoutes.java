@@ -23,6 +23,7 @@ import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.http.JsonBody;
+import io.hookrelay.http.ServiceRelay;
 import io.hookrelay.signing.WebhookIds;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -95,9 +96,9 @@ public final class StatusRoutes {
         }
         for (Map.Entry<HostInfo, List<String>> e : placement.elsewhere().entrySet()) {
             byte[] ask = Json.bytes(Map.of("event_id", eventId, "subscription_ids", e.getValue()));
-            StatusForwarder.Answer a = forwarder.post(e.getKey(), INTERNAL + "/deliveries", ask, authorization(ctx));
+            ServiceRelay.Answer a = forwarder.post(e.getKey(), INTERNAL + "/deliveries", ask, authorization(ctx));
             if (a.status() != 200) {
-                relay(ctx, a);
+                a.writeTo(ctx);
                 return;
             }
             try {
@@ -145,8 +146,8 @@ public final class StatusRoutes {
             answerDeliveries(ctx, o, s);
         } else {
             String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
-            relay(ctx, forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/deliveries" + query,
-                    authorization(ctx)));
+            forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/deliveries" + query,
+                    authorization(ctx)).writeTo(ctx);
         }
     }
 
@@ -170,8 +171,8 @@ public final class StatusRoutes {
         if (o.local()) {
             answerHealth(ctx, o, s);
         } else {
-            relay(ctx, forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/health",
-                    authorization(ctx)));
+            forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/health",
+                    authorization(ctx)).writeTo(ctx);
         }
     }
 
@@ -214,12 +215,6 @@ public final class StatusRoutes {
         };
     }
 
-    public static void relay(Context ctx, StatusForwarder.Answer a) {
-        if (a.retryAfter() != null) {
-            ctx.header("Retry-After", a.retryAfter());
-        }
-        ctx.status(a.status()).contentType("application/json").result(a.body());
-    }
 
     private static String authorization(Context ctx) {
         return ctx.header("Authorization");

@@ -23,6 +23,7 @@ import io.hookrelay.http.ApiKeys;
 import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.http.HttpApi;
 import io.hookrelay.http.JsonBody;
+import io.hookrelay.http.ServiceRelay;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
@@ -111,10 +112,10 @@ public final class RedeliveryRoutes {
         ResendPart total = resendHere(operator, eventId, placement.local());
         for (Map.Entry<HostInfo, List<String>> e : placement.elsewhere().entrySet()) {
             byte[] ask = Json.bytes(Map.of("event_id", eventId, "subscription_ids", e.getValue()));
-            StatusForwarder.Answer a = forwarder.post(e.getKey(), StatusRoutes.INTERNAL + "/resend", ask,
+            ServiceRelay.Answer a = forwarder.post(e.getKey(), StatusRoutes.INTERNAL + "/resend", ask,
                     ctx.header("Authorization"));
             if (a.status() != 200) {
-                StatusRoutes.relay(ctx, a);
+                a.writeTo(ctx);
                 return;
             }
             total = total.add(ResendPart.fromJson(StatusRoutes.readTree(a.body())));
@@ -244,8 +245,8 @@ public final class RedeliveryRoutes {
         if (o.local()) {
             answerRecover(ctx, o, s, r.window());
         } else {
-            StatusRoutes.relay(ctx, forwarder.post(o.host(), StatusRoutes.INTERNAL + "/subscriptions/"
-                    + StatusRoutes.segment(s.id()) + "/recover", ctx.bodyAsBytes(), ctx.header("Authorization")));
+            forwarder.post(o.host(), StatusRoutes.INTERNAL + "/subscriptions/"
+                    + StatusRoutes.segment(s.id()) + "/recover", ctx.bodyAsBytes(), ctx.header("Authorization")).writeTo(ctx);
         }
     }
 
