@@ -103,7 +103,8 @@ public final class IngestService implements AutoCloseable {
             started.push(catalog);
             TargetPolicy targets = new TargetPolicy(config.get(PipelineConfig.ALLOW_PRIVATE_TARGETS));
             WebhookSender tester = new WebhookSender(config.get(PipelineConfig.HTTP_TIMEOUT),
-                    TEST_FIRE_CONNECTIONS_PER_ENDPOINT, TEST_FIRE_CONNECTIONS, targets, clock);
+                    TEST_FIRE_CONNECTIONS_PER_ENDPOINT, TEST_FIRE_CONNECTIONS, targets, clock,
+                    config.get(PipelineConfig.NEVER_SENT_FIELDS));
             started.push(tester);
             IngestApi api = new IngestApi(new ApiKeys(config.get(PipelineConfig.API_KEYS)), producer, catalog,
                     new SubscriptionPublisher(producer, catalog), targets, tester, clock, metrics,

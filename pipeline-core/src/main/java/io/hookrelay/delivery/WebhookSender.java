@@ -211,31 +211,50 @@ public final class WebhookSender implements AutoCloseable {
      * body. The macros rendered empty go on the result.
      */
     private CompletableFuture<AttemptResult> sendPostback(Delivery d, Subscription s) {
-        Postback p;
-        PostbackTemplate.Rendered url;
-        PostbackTemplate.Rendered body = null;
+        PostbackRequest r;
         try {
-            Prepared prep = prepared(s);
-            p = prep.postback();
-            JsonNode event = prep.shaper().shape(d.event());
-            Map<String, Map<String, String>> values = s.valueMap() == null ? Map.of() : s.valueMap();
-            url = p.url().render(event, d.webhookId(), values, PostbackTemplate.Encoding.URL);
-            if (p.post()) {
-                body = p.body().render(event, d.webhookId(), values, p.bodyEncoding());
-            }
+            r = postbackRequest(d, s);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(FailureClassifier.failure(e, endpointOf(s.calledUrl()), timeout,
                     clock.millis(), 0));
         }
+        byte[] bytes = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
+        ContentType type = r.body() == null ? null : r.bodyEncoding() == PostbackTemplate.Encoding.JSON ? JSON : FORM;
+        return exchange(d.webhookId(), r.url(), r.body() == null ? Method.GET : Method.POST, bytes, type, s)
+                .thenApply(a -> a.withEmptyMacros(r.emptyMacros()));
+    }
+
+    /**
+     * What a postback attempt of {@code d} to {@code s} sends, rendered but not sent: the one place a
+     * postback is rendered, for attempts and for the API's preview alike.
+     *
+     * @param body the rendered {@code body_template}, null for a {@code GET}
+     * @param bodyEncoding how {@code body} was encoded, null for a {@code GET}
+     * @param emptyMacros the macros that rendered empty, URL's first, each once
+     */
+    public record PostbackRequest(String url, String body, PostbackTemplate.Encoding bodyEncoding, List<String> emptyMacros) {
+    }
+
+    /**
+     * Renders {@code s}'s templates with {@code d}'s event as {@code s} may see it (the same shaping as
+     * a JSON body).
+     *
+     * @throws RuntimeException ({@link InvalidSubscriptionException}, {@link Postback.InvalidPostbackException})
+     *                          when {@code s} cannot be used
+     */
+    public PostbackRequest postbackRequest(Delivery d, Subscription s) {
+        Prepared prep = prepared(s);
+        Postback p = prep.postback();
+        JsonNode event = prep.shaper().shape(d.event());
+        Map<String, Map<String, String>> values = s.valueMap() == null ? Map.of() : s.valueMap();
+        PostbackTemplate.Rendered url = p.url().render(event, d.webhookId(), values, PostbackTemplate.Encoding.URL);
+        PostbackTemplate.Rendered body = p.post() ? p.body().render(event, d.webhookId(), values, p.bodyEncoding()) : null;
         List<String> empty = new ArrayList<>(url.emptyMacros());
         if (body != null) {
             body.emptyMacros().stream().filter(m -> !empty.contains(m)).forEach(empty::add);
         }
-        byte[] bytes = body == null ? new byte[0] : body.text().getBytes(StandardCharsets.UTF_8);
-        ContentType type = body == null ? null
-                : p.bodyEncoding() == PostbackTemplate.Encoding.JSON ? JSON : FORM;
-        return exchange(d.webhookId(), url.text(), body == null ? Method.GET : Method.POST, bytes, type, s)
-                .thenApply(r -> r.withEmptyMacros(empty));
+        return new PostbackRequest(url.text(), body == null ? null : body.text(), body == null ? null : p.bodyEncoding(),
+                empty);
     }
 
     /**

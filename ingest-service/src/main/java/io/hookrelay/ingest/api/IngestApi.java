@@ -50,6 +50,7 @@ public final class IngestApi {
     public void routes(RoutesConfig routes) {
         routes.post("/v1/events", events::post);
         routes.post("/v1/subscriptions", subscriptions::create);
+        routes.post("/v1/subscriptions/preview", subscriptions::preview);
         routes.get("/v1/subscriptions", subscriptions::list);
         routes.get("/v1/subscriptions/{id}", subscriptions::get);
         routes.get("/v1/subscriptions/{id}/secret", subscriptions::secret);

@@ -41,6 +41,9 @@ final class SubscriptionsEndpoint {
             .comparing(Subscription::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
             .thenComparing(Subscription::id);
 
+    /** The id a previewed subscription renders with ({@code {webhook_id}} is a delivery's, derived from it). */
+    static final String PREVIEW_ID = "sub_preview";
+
     private final ApiKeys keys;
     private final SubscriptionCatalog catalog;
     private final SubscriptionPublisher publisher;
@@ -72,6 +75,17 @@ final class SubscriptionsEndpoint {
             log.info("{}", line("subscription.created", saved));
             HttpApi.json(ctx, 201, saved.withoutPlayerRefKey());
         });
+    }
+
+    /**
+     * {@code POST /v1/subscriptions/preview}: a create body checked exactly as a create would check it
+     * (the same 400s), and what it would send for a sample event; nothing is stored.
+     */
+    void preview(Context ctx) {
+        String operator = keys.operatorOf(ctx);
+        JsonNode body = JsonBody.read(ctx, JsonBody.OBJECT_LIMIT);
+        Subscription s = SubscriptionBody.create(body, targets, PREVIEW_ID, operator, Secrets.newSecret(), clock.instant());
+        HttpApi.json(ctx, 200, testFire.preview(s));
     }
 
     void list(Context ctx) {

@@ -16,6 +16,7 @@ import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
+import io.hookrelay.postback.PostbackTemplate;
 import io.hookrelay.subscription.EventTypePattern;
 import io.hookrelay.subscription.Subscription;
 
@@ -121,6 +122,32 @@ final class TestFire {
         }
         String webhookId = newWebhookId();
         return sender.send(webhookId, body(s), s).thenApply(r -> new Result(webhookId, r));
+    }
+
+    /**
+     * {@code POST /v1/subscriptions/preview}: what a postback subscription would send for the sample
+     * event a test would use, rendered by the sender's own code and not sent. For a JSON-mode
+     * subscription, only where it would POST.
+     */
+    Map<String, Object> preview(Subscription s) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("mode", s.isPostback() ? Subscription.MODE_POSTBACK : "json");
+        if (!s.isPostback()) {
+            a.put("method", "POST");
+            a.put("url", s.url());
+            return a;
+        }
+        ObjectNode event = sampleEvent(s, newToken(), clock);
+        Delivery d = Delivery.first(event, s.id(), clock.millis());
+        WebhookSender.PostbackRequest r = sender.postbackRequest(d, s);
+        a.put("method", r.body() == null ? "GET" : "POST");
+        a.put("url", r.url());
+        a.put("body", r.body());
+        a.put("content_type", r.bodyEncoding() == null ? null
+                : r.bodyEncoding() == PostbackTemplate.Encoding.JSON ? "application/json" : "application/x-www-form-urlencoded");
+        a.put("empty_macros", r.emptyMacros());
+        a.put("sample_event", event);
+        return a;
     }
 
     private byte[] body(Subscription s) {

@@ -283,6 +283,55 @@ class TestFireTest {
     }
 
     @Test
+    void previewRendersWhatAPostbackWouldSendForTheSampleEventAndStoresAndSendsNothing() throws Exception {
+        int before = client.get("/v1/subscriptions", KEY_A).json().get("data").size();
+        Map<String, Object> body = new HashMap<>();
+        body.put("mode", "postback");
+        body.put("event_types", List.of("kyc.*"));
+        body.put("url_template", receiver.url("/pb-preview") + "?sub={tracking.sub1}&amt={amount}&n={raw:tracking.btag}");
+        body.put("method", "POST");
+        body.put("body_template", "status={status}&tx={transaction_id}");
+        body.put("body_encoding", "form");
+        body.put("value_map", Map.of("status", Map.of("approved", "1")));
+
+        ApiClient.Response preview = client.postJson("/v1/subscriptions/preview", KEY_A, body);
+
+        assertThat(preview.status()).as(preview.text()).isEqualTo(200);
+        assertThat(preview.json().get("mode").asText()).isEqualTo("postback");
+        assertThat(preview.json().get("method").asText()).isEqualTo("POST");
+        assertThat(preview.json().get("url").asText())
+                .isEqualTo(receiver.url("/pb-preview") + "?sub=test-sub1&amt=&n=test-btag");
+        assertThat(preview.json().get("body").asText()).isEqualTo("status=1&tx=");
+        assertThat(preview.json().get("content_type").asText()).isEqualTo("application/x-www-form-urlencoded");
+        // A KYC event has no amount and no transaction: the macros a real one would leave empty too.
+        assertThat(preview.json().get("empty_macros")).extracting(JsonNode::asText)
+                .containsExactly("{amount}", "{transaction_id}");
+        assertThat(preview.json().get("sample_event").get("event_type").asText()).isEqualTo("kyc.status_changed");
+        assertThat(preview.text()).doesNotContain("whsec_");
+        assertThat(client.get("/v1/subscriptions", KEY_A).json().get("data").size()).isEqualTo(before);
+        assertThat(receiver.select(r -> r.path().startsWith("/pb-preview"))).isEmpty();
+        assertNothingWrittenToTheDeliveryTopics();
+    }
+
+    @Test
+    void previewRefusesWhatACreateWouldRefuseWithTheSameFieldDetail() {
+        Map<String, Object> body = new HashMap<>();
+        body.put("mode", "postback");
+        body.put("event_types", List.of("conversion.ftd"));
+        body.put("url_template", receiver.url("/pb") + "?p={payout}");
+
+        ApiClient.Response preview = client.postJson("/v1/subscriptions/preview", KEY_A, body);
+        ApiClient.Response create = client.postJson("/v1/subscriptions", KEY_A, body);
+
+        assertThat(preview.status()).isEqualTo(400);
+        assertThat(preview.error()).isEqualTo("invalid_subscription");
+        assertThat(preview.details()).isEqualTo(create.details());
+        assertThat(preview.details().get(0).get("field").asText()).isEqualTo("url_template");
+        assertThat(preview.details().get(0).get("message").asText()).contains("{payout}");
+        assertThat(client.postJson("/v1/subscriptions/preview", null, body).status()).isEqualTo(401);
+    }
+
+    @Test
     void sampleEventTypeIsTheFirstExactTypeElseConversionFtdElseTheWildcardFamilysFirstType() {
         assertThat(TestFire.sampleEventType(List.of("kyc.*", "commission.approved", "conversion.deposit")))
                 .isEqualTo("commission.approved");
