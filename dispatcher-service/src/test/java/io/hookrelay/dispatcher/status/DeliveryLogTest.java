@@ -250,6 +250,26 @@ class DeliveryLogTest {
         assertThat(h.get("last_day").get("latency_p99_ms").asLong())
                 .isGreaterThanOrEqualTo(h.get("last_day").get("latency_p50_ms").asLong());
         assertThat(h.get("consecutive_failures").asInt()).isEqualTo(4);
+        // The chart's buckets: 60 minutes and 24 hours, oldest first, adding up to the windows.
+        assertThat(h.get("minutes")).hasSize(60);
+        assertThat(h.get("hours")).hasSize(24);
+        int minuteAttempts = 0;
+        int minuteFailures = 0;
+        for (JsonNode b : h.get("minutes")) {
+            minuteAttempts += b.get("attempts").asInt();
+            minuteFailures += b.get("failed").asInt();
+        }
+        assertThat(minuteAttempts).isEqualTo(9);
+        assertThat(minuteFailures).isEqualTo(4);
+        int hourAttempts = 0;
+        for (JsonNode b : h.get("hours")) {
+            hourAttempts += b.get("attempts").asInt();
+        }
+        assertThat(hourAttempts).isEqualTo(9);
+        assertThat(h.get("hours").get(23).get("attempts").asInt()).as("the current hour is last").isPositive();
+        assertThat(Instant.parse(h.get("minutes").get(59).get("at").asText()))
+                .isBefore(Instant.parse(h.get("as_of").asText()).plusMillis(1))
+                .isAfter(Instant.parse(h.get("as_of").asText()).minusSeconds(61));
         assertThat(h.get("enabled").asBoolean()).isTrue();
         assertThat(h.get("last_failure").get("status").asInt()).isEqualTo(500);
         assertThat(h.get("last_failure").get("error").asText()).isEqualTo("HTTP 500");

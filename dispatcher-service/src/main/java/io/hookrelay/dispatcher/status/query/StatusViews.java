@@ -93,7 +93,20 @@ final class StatusViews {
             return f;
         }).orElse(null));
         m.put("disables_at", disablesAt.orElse(null));
+        // The chart's data: every minute of the last hour and every hour of the last day, oldest first.
+        SubscriptionHealth counted = h.orElseGet(SubscriptionHealth::none);
+        m.put("minutes", counted.minuteBuckets(now.toEpochMilli()).stream().map(StatusViews::bucket).toList());
+        m.put("hours", counted.hourBuckets(now.toEpochMilli()).stream().map(StatusViews::bucket).toList());
         m.put("as_of", now);
+        return m;
+    }
+
+    private static Map<String, Object> bucket(SubscriptionHealth.Bucket b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("at", Instant.ofEpochMilli(b.startMs()));
+        m.put("attempts", b.attempts());
+        m.put("delivered", b.delivered());
+        m.put("failed", b.failures());
         return m;
     }
 

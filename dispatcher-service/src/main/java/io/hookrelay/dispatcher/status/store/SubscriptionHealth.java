@@ -5,6 +5,8 @@ import static io.hookrelay.dispatcher.status.store.StoreFormat.readNullableStrin
 import static io.hookrelay.dispatcher.status.store.StoreFormat.writeNullable;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -163,6 +165,38 @@ public final class SubscriptionHealth {
         }
         return new Window(attempts, failures, LatencyBuckets.percentile(latency, 0.50),
                 LatencyBuckets.percentile(latency, 0.99));
+    }
+
+    /** A health with nothing counted: what a subscription without attempts in the retention shows. */
+    public static SubscriptionHealth none() {
+        return new SubscriptionHealth();
+    }
+
+    /** The current minute and the 59 before it, oldest first, each with its counts (zero when none). */
+    public List<Bucket> minuteBuckets(long nowMs) {
+        return buckets(nowMs / MINUTE_MS, MINUTES, MINUTE_MS, minuteIds, minuteAttempts, minuteFailures);
+    }
+
+    /** The current hour and the 23 before it, oldest first, each with its counts (zero when none). */
+    public List<Bucket> hourBuckets(long nowMs) {
+        return buckets(nowMs / HOUR_MS, HOURS, HOUR_MS, hourIds, hourAttempts, hourFailures);
+    }
+
+    private static List<Bucket> buckets(long current, int size, long unitMs, long[] ids, int[] attempts, int[] failures) {
+        List<Bucket> out = new ArrayList<>(size);
+        for (long unit = current - size + 1; unit <= current; unit++) {
+            int slot = (int) Math.floorMod(unit, (long) size);
+            boolean counted = ids[slot] == unit;
+            out.add(new Bucket(unit * unitMs, counted ? attempts[slot] : 0, counted ? failures[slot] : 0));
+        }
+        return out;
+    }
+
+    /** One minute's or hour's counts; {@code startMs} is when it begins. */
+    public record Bucket(long startMs, long attempts, long failures) {
+        public long delivered() {
+            return attempts - failures;
+        }
     }
 
     /** Counts over a window; percentiles in ms (bucket bounds), null when not kept or nothing counted. */

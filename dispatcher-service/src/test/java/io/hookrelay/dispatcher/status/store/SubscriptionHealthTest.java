@@ -45,6 +45,31 @@ class SubscriptionHealthTest {
     }
 
     @Test
+    void bucketsAreEveryMinuteOfTheHourAndEveryHourOfTheDayOldestFirstWithZerosWhereNothingCounted() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        h.record(attempt(T0.plusSeconds(10), true, 20));
+        h.record(attempt(T0.plusSeconds(50), false, 20));
+        h.record(attempt(T0.plus(Duration.ofMinutes(59)), true, 20));
+        h.record(attempt(T0.minus(Duration.ofHours(3)), false, 20));
+        long now = T0.plus(Duration.ofMinutes(59)).plusSeconds(30).toEpochMilli();
+
+        var minutes = h.minuteBuckets(now);
+        assertThat(minutes).hasSize(60);
+        assertThat(minutes.get(0)).isEqualTo(new SubscriptionHealth.Bucket(T0.toEpochMilli(), 2, 1));
+        assertThat(minutes.get(0).delivered()).isEqualTo(1);
+        assertThat(minutes.get(59)).isEqualTo(new SubscriptionHealth.Bucket(
+                T0.plus(Duration.ofMinutes(59)).toEpochMilli(), 1, 0));
+        assertThat(minutes.subList(1, 59)).allMatch(b -> b.attempts() == 0);
+        var hours = h.hourBuckets(now);
+        assertThat(hours).hasSize(24);
+        assertThat(hours.get(23)).isEqualTo(new SubscriptionHealth.Bucket(T0.toEpochMilli(), 3, 1));
+        assertThat(hours.get(20)).isEqualTo(new SubscriptionHealth.Bucket(T0.minus(Duration.ofHours(3)).toEpochMilli(), 1, 1));
+        // An hour later the minute slots hold the previous hour's counts: they are not shown as this hour's.
+        assertThat(h.minuteBuckets(now + 3_600_000L)).allMatch(b -> b.attempts() == 0);
+        assertThat(SubscriptionHealth.none().hourBuckets(now)).hasSize(24).allMatch(b -> b.attempts() == 0);
+    }
+
+    @Test
     void aSuccessEndsTheFailingStreak() {
         SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
         h.record(attempt(T0, false, 10));
