@@ -6,8 +6,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.hookrelay.contract.DeadReason;
@@ -23,9 +25,10 @@ import io.hookrelay.event.FieldError;
  * @param since      letters dead-lettered at or after this instant (inclusive); null for no bound
  * @param until      letters dead-lettered before this instant (exclusive); null for no bound
  * @param limit      at most this many letters are listed or redriven
+ * @param webhookIds only the letters of these deliveries (the console's selection); empty for any
  */
 public record DeadLetterQuery(String operatorId, String subscriptionId, DeadReason reason, Instant since,
-                              Instant until, int limit) {
+                              Instant until, int limit, Set<String> webhookIds) {
 
     // Wire contract: the query parameter (and JSON body) names of the dead-letter API.
     public static final String SUBSCRIPTION_ID = "subscription_id";
@@ -33,14 +36,25 @@ public record DeadLetterQuery(String operatorId, String subscriptionId, DeadReas
     public static final String SINCE = "since";
     public static final String UNTIL = "until";
     public static final String LIMIT = "limit";
-    public static final List<String> PARAMETERS = List.of(SUBSCRIPTION_ID, REASON, SINCE, UNTIL, LIMIT);
+    /** Comma-separated {@code msg_} ids: a selection of letters rather than a filter over them. */
+    public static final String WEBHOOK_ID = "webhook_id";
+    public static final List<String> PARAMETERS = List.of(SUBSCRIPTION_ID, REASON, SINCE, UNTIL, LIMIT, WEBHOOK_ID);
+    /** Ids one selection may name: a page of the console's list. */
+    public static final int MAX_WEBHOOK_IDS = 1000;
 
     public static final int LIST_DEFAULT_LIMIT = 100;
     public static final int LIST_MAX_LIMIT = 1000;
     public static final int REDRIVE_DEFAULT_LIMIT = 1000;
     public static final int REDRIVE_MAX_LIMIT = 10_000;
 
+    /** Every filter but a selection of ids. */
+    public DeadLetterQuery(String operatorId, String subscriptionId, DeadReason reason, Instant since, Instant until,
+                           int limit) {
+        this(operatorId, subscriptionId, reason, since, until, limit, Set.of());
+    }
+
     public DeadLetterQuery {
+        webhookIds = webhookIds == null ? Set.of() : Set.copyOf(webhookIds);
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
@@ -107,10 +121,23 @@ public record DeadLetterQuery(String operatorId, String subscriptionId, DeadReas
                         + limitText + "'"));
             }
         }
+        Set<String> ids = new LinkedHashSet<>();
+        String idsText = blankToNull(params.get(WEBHOOK_ID));
+        if (idsText != null) {
+            for (String id : idsText.split(",")) {
+                if (!id.isBlank()) {
+                    ids.add(id.trim());
+                }
+            }
+            if (ids.size() > MAX_WEBHOOK_IDS) {
+                problems.add(new FieldError(WEBHOOK_ID, "names " + ids.size() + " deliveries; at most "
+                        + MAX_WEBHOOK_IDS + " at once"));
+            }
+        }
         if (!problems.isEmpty()) {
             throw new InvalidFilters(problems);
         }
-        return new DeadLetterQuery(operatorId, subscription, reason, since, until, limit);
+        return new DeadLetterQuery(operatorId, subscription, reason, since, until, limit, ids);
     }
 
     /** True when {@code letter} passes every filter. */
@@ -122,6 +149,9 @@ public record DeadLetterQuery(String operatorId, String subscriptionId, DeadReas
             return false;
         }
         if (reason != null && !reason.wire().equals(letter.reason())) {
+            return false;
+        }
+        if (!webhookIds.isEmpty() && !webhookIds.contains(letter.webhookId())) {
             return false;
         }
         if (since != null && letter.deadAt().isBefore(since)) {

@@ -101,6 +101,31 @@ class DeadLetterRedriveTest {
     }
 
     @Test
+    void aSelectionOfWebhookIdsRedrivesThoseLettersOnlyWithinTheOtherFilters() {
+        String sub = newSubscriptionId();
+        Delivery d1 = exhaustedDelivery(OPERATOR_A, sub, "sel-1", BASE.minusSeconds(600));
+        Delivery d2 = exhaustedDelivery(OPERATOR_A, sub, "sel-2", BASE.minusSeconds(600));
+        Delivery d3 = exhaustedDelivery(OPERATOR_A, sub, "sel-3", BASE.minusSeconds(600));
+        for (Delivery d : List.of(d1, d2, d3)) {
+            deadLetter(d, DeadReason.EXHAUSTED, 500, "HTTP 500", BASE);
+        }
+
+        DeadLetterServer.Response r = server.post("/v1/dead-letters/redrive", KEY_A,
+                "{\"subscription_id\": \"" + sub + "\", \"webhook_id\": \"" + d1.webhookId() + "," + d3.webhookId() + "\"}");
+
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(r.json().get("redriven").asInt()).isEqualTo(2);
+        assertThat(onFirstTier(sub)).extracting(Delivery::webhookId)
+                .containsExactlyInAnyOrder(d1.webhookId(), d3.webhookId());
+        // Another operator naming the same ids redrives nothing: the selection narrows the key's scope, never widens it.
+        DeadLetterServer.Response other = redrive(KEY_B, "webhook_id=" + d2.webhookId());
+        assertThat(other.json().get("redriven").asInt()).as(other.text()).isZero();
+        DeadLetterServer.Response list = server.get("/v1/dead-letters?webhook_id=" + d2.webhookId(), KEY_A);
+        assertThat(list.json().get("data")).hasSize(1);
+        assertThat(list.json().get("data").get(0).get("webhook_id").asText()).isEqualTo(d2.webhookId());
+    }
+
+    @Test
     void aWebhookDeadLetteredTwiceIsRedrivenOnceFromItsNewestLetter() {
         String sub = newSubscriptionId();
         Delivery d = exhaustedDelivery(OPERATOR_A, sub, "twice", BASE.minusSeconds(7200));
