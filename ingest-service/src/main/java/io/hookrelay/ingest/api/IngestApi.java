@@ -27,6 +27,7 @@ public final class IngestApi {
     private final WriteHealth health = new WriteHealth();
     private final ConsoleRoutes console = new ConsoleRoutes();
     private final ForwardedRoutes forwarded;
+    private final CatalogueEndpoint catalogue;
 
     /**
      * @param producer a durable producer; its delivery timeout bounds how long a write waits before 503
@@ -44,6 +45,7 @@ public final class IngestApi {
         this.subscriptions = new SubscriptionsEndpoint(keys, catalog, publisher, targets, clock, health,
                 new TestFire(tester, clock), rotationGrace);
         this.forwarded = forwarded;
+        this.catalogue = new CatalogueEndpoint(keys);
     }
 
     /** Registers the API's routes; pass as the routes of {@link io.hookrelay.http.HttpApi#start}. */
@@ -58,6 +60,7 @@ public final class IngestApi {
         routes.patch("/v1/subscriptions/{id}", subscriptions::patch);
         routes.delete("/v1/subscriptions/{id}", subscriptions::delete);
         routes.post("/v1/subscriptions/{id}/test", subscriptions::test);
+        routes.get("/v1/event-types", catalogue::eventTypes);
         // The delivery log, health, redelivery and dead letters live on the other services; answered
         // here too, the console served beside them (and any client) needs one base URL and no CORS.
         forwarded.routes(routes);

@@ -53,6 +53,18 @@ class SubscriptionsApiTest {
     }
 
     @Test
+    void eventTypesListsTheContractsTypesByFamilyAndTheFieldsACreateAccepts() {
+        ApiClient.Response r = client.get("/v1/event-types", KEY_A);
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("data")).hasSize(11);
+        assertThat(r.json().get("data").get(1).get("event_type").asText()).isEqualTo("conversion.ftd");
+        assertThat(r.json().get("data").get(1).get("family").asText()).isEqualTo("conversion");
+        assertThat(r.json().get("fields").toString()).contains("\"amount\"", "\"tracking.click_id\"", "\"webhook_id\"");
+        assertThat(client.get("/v1/event-types", null).status()).isEqualTo(401);
+    }
+
+    @Test
     void createsASubscriptionWithItsSecretOnTheTopic() {
         ApiClient.Response r = client.postJson("/v1/subscriptions", KEY_A,
                 body(PUBLIC_URL, List.of("conversion.ftd", "commission.*")));
