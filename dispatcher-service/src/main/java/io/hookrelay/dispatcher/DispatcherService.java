@@ -44,7 +44,8 @@ public final class DispatcherService implements AutoCloseable {
         this.engine = new DeliveryEngine("dispatcher", config, clock, limiter, metrics);
         engine.consume(engine.consumerProperties(GROUP_ID), List.of(Topics.ACCEPTED),
                 runner -> new EventDispatcher(engine.catalog(), runner, metrics, clock));
-        this.status = StatusService.create(config, clock, engine.catalog(), engine.producer(), metrics.registry());
+        this.status = StatusService.create(config, clock, engine.catalog(), engine.producer(), engine.sender(),
+                metrics.registry());
         // The status app's disable rule reads the catalog, and it forwards through the producer.
         engine.closeBeforeCatalog(status);
 

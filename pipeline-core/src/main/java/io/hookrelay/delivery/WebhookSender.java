@@ -219,20 +219,56 @@ public final class WebhookSender implements AutoCloseable {
                     clock.millis(), 0));
         }
         byte[] bytes = r.body() == null ? new byte[0] : r.body().getBytes(StandardCharsets.UTF_8);
-        ContentType type = r.body() == null ? null : r.bodyEncoding() == PostbackTemplate.Encoding.JSON ? JSON : FORM;
+        ContentType type = contentTypeOf(r);
         return exchange(d.webhookId(), r.url(), r.body() == null ? Method.GET : Method.POST, bytes, type, s)
                 .thenApply(a -> a.withEmptyMacros(r.emptyMacros()));
     }
 
     /**
+     * What an attempt of {@code d} to {@code s} sends, rendered but not sent: for the API's postback
+     * preview and the delivery log's body. The headers are left out: they are made per attempt (its
+     * timestamp, the secrets active then).
+     *
+     * @param method {@code POST}, or {@code GET} for a postback without a body
+     * @param body the body as sent, UTF-8 text; null for a {@code GET}
+     * @param contentType the body's {@code content-type}; null for a {@code GET}
+     * @param emptyMacros a postback's macros that rendered empty, URL's first, each once; null in JSON mode
+     */
+    public record Rendered(String method, String url, String contentType, String body, List<String> emptyMacros) {
+    }
+
+    /**
+     * Renders what an attempt of {@code d} to {@code s} would send now, with the same code an attempt
+     * uses: the JSON body ({@link #body}) or the postback ({@link #postbackRequest}), each with the
+     * event shaped for {@code s} as it is now.
+     *
+     * @throws RuntimeException ({@link InvalidSubscriptionException}, {@link Postback.InvalidPostbackException})
+     *                          when {@code s} cannot be used; an attempt fails the same way
+     */
+    public Rendered render(Delivery d, Subscription s) {
+        if (!s.isPostback()) {
+            return new Rendered(Method.POST.name(), s.url(), JSON.getMimeType(),
+                    new String(body(d, s), StandardCharsets.UTF_8), null);
+        }
+        PostbackRequest r = postbackRequest(d, s);
+        ContentType type = contentTypeOf(r);
+        return new Rendered(r.body() == null ? Method.GET.name() : Method.POST.name(), r.url(),
+                type == null ? null : type.getMimeType(), r.body(), r.emptyMacros());
+    }
+
+    /**
      * What a postback attempt of {@code d} to {@code s} sends, rendered but not sent: the one place a
-     * postback is rendered, for attempts and for the API's preview alike.
+     * postback is rendered.
      *
      * @param body the rendered {@code body_template}, null for a {@code GET}
      * @param bodyEncoding how {@code body} was encoded, null for a {@code GET}
      * @param emptyMacros the macros that rendered empty, URL's first, each once
      */
-    public record PostbackRequest(String url, String body, PostbackTemplate.Encoding bodyEncoding, List<String> emptyMacros) {
+    private record PostbackRequest(String url, String body, PostbackTemplate.Encoding bodyEncoding, List<String> emptyMacros) {
+    }
+
+    private static ContentType contentTypeOf(PostbackRequest r) {
+        return r.body() == null ? null : r.bodyEncoding() == PostbackTemplate.Encoding.JSON ? JSON : FORM;
     }
 
     /**
@@ -242,7 +278,7 @@ public final class WebhookSender implements AutoCloseable {
      * @throws RuntimeException ({@link InvalidSubscriptionException}, {@link Postback.InvalidPostbackException})
      *                          when {@code s} cannot be used
      */
-    public PostbackRequest postbackRequest(Delivery d, Subscription s) {
+    private PostbackRequest postbackRequest(Delivery d, Subscription s) {
         Prepared prep = prepared(s);
         Postback p = prep.postback();
         JsonNode event = prep.shaper().shape(d.event());

@@ -150,6 +150,11 @@ public final class DeliveryEngine implements AutoCloseable {
         return producer;
     }
 
+    /** The sender every attempt goes through; the delivery log renders what an attempt sends with it. */
+    public WebhookSender sender() {
+        return sender;
+    }
+
     public DeliveryOutcomeWriter writer() {
         return writer;
     }

@@ -26,6 +26,12 @@ public final class ErrorCodes {
     public static final String NOT_RESENDABLE = "not_resendable";
     /** 410: Kafka's retention has deleted the event. */
     public static final String EVENT_EXPIRED = "event_expired";
+    /** 404: the event's position in Kafka holds no event, or another one (the topic was recreated). */
+    public static final String EVENT_MISSING = "event_missing";
+    /** 404: the delivery log has no Kafka position for the event (the delivery predates positions). */
+    public static final String EVENT_POSITION_UNKNOWN = "event_position_unknown";
+    /** 409: the subscription as it is now cannot render a delivery; its attempts fail the same way. */
+    public static final String NOT_RENDERABLE = "not_renderable";
     /** 413: the body is over the route's size limit. */
     public static final String PAYLOAD_TOO_LARGE = "payload_too_large";
     /** 415: the body is not declared as UTF-8 JSON. */

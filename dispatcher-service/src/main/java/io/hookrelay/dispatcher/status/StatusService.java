@@ -4,11 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.hookrelay.config.PipelineConfig;
+import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.dispatcher.status.guard.EndpointGuard;
 import io.hookrelay.dispatcher.status.query.StatusForwarder;
 import io.hookrelay.dispatcher.status.query.StatusQueries;
 import io.hookrelay.dispatcher.status.query.StatusRoutes;
 import io.hookrelay.dispatcher.status.redelivery.AcceptedEvents;
+import io.hookrelay.dispatcher.status.redelivery.DeliveryBodies;
 import io.hookrelay.dispatcher.status.redelivery.Redeliveries;
 import io.hookrelay.dispatcher.status.redelivery.RedeliveryRoutes;
 import io.hookrelay.dispatcher.status.store.StatusSettings;
@@ -28,7 +30,7 @@ import org.apache.kafka.streams.state.HostInfo;
  */
 public final class StatusService implements AutoCloseable {
 
-    /** How long reading events back for a resend or recover may go without progress before it fails as unavailable. */
+    /** How long reading events back for a resend, recover or delivery body may go without progress before it fails as unavailable. */
     static final Duration READ_STALL_TIMEOUT = Duration.ofSeconds(15);
 
     private final PipelineConfig config;
@@ -40,11 +42,12 @@ public final class StatusService implements AutoCloseable {
     private final StatusRoutes routes;
     private final Redeliveries redeliveries;
     private final RedeliveryRoutes redeliveryRoutes;
+    private final DeliveryBodies bodies;
     private volatile StatusStreamsApp app;
     private boolean closed;
 
     private StatusService(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
-                          Producer<String, byte[]> producer, MeterRegistry meters) {
+                          Producer<String, byte[]> producer, WebhookSender sender, MeterRegistry meters) {
         this.config = config;
         this.settings = StatusSettings.from(config);
         this.clock = clock;
@@ -54,25 +57,31 @@ public final class StatusService implements AutoCloseable {
         ApiKeys keys = new ApiKeys(config.get(PipelineConfig.API_KEYS));
         StatusForwarder forwarder = new StatusForwarder();
         this.routes = new StatusRoutes(keys, catalog, queries, forwarder, new EndpointGuard(settings, clock), clock);
-        this.redeliveries = new Redeliveries(new AcceptedEvents(config.bootstrapServers(), READ_STALL_TIMEOUT),
-                producer, config.get(PipelineConfig.RETRY_SCHEDULE), clock, meters);
+        AcceptedEvents events = new AcceptedEvents(config.bootstrapServers(), READ_STALL_TIMEOUT);
+        this.redeliveries = new Redeliveries(events, producer, config.get(PipelineConfig.RETRY_SCHEDULE), clock, meters);
         this.redeliveryRoutes = new RedeliveryRoutes(keys, catalog, queries, forwarder, routes, redeliveries);
+        this.bodies = new DeliveryBodies(keys, catalog, queries, routes, events, sender);
     }
 
     /**
      * @param catalog  this instance's subscription view: for scoping queries and for the disable rule
      * @param producer a durable producer (acks=all, idempotent) for the deliveries resend and recover write
+     * @param sender   the sender attempts go through: a delivery's body is rendered with it
      * @param meters   where resend and recover count what they did
      */
     public static StatusService create(PipelineConfig config, Clock clock, SubscriptionCatalog catalog,
-                                       Producer<String, byte[]> producer, MeterRegistry meters) {
-        return new StatusService(config, clock, catalog, producer, meters);
+                                       Producer<String, byte[]> producer, WebhookSender sender, MeterRegistry meters) {
+        return new StatusService(config, clock, catalog, producer, sender, meters);
     }
 
-    /** Adds the status, resend and recover routes; they answer 503 until {@link #start} and while stores restore. */
+    /**
+     * Adds the status, resend, recover and delivery-body routes; they answer 503 until {@link #start}
+     * and while stores restore.
+     */
     public void mount(RoutesConfig r) {
         routes.mount(r);
         redeliveryRoutes.mount(r);
+        bodies.mount(r);
     }
 
     /**

@@ -13,6 +13,7 @@ import static io.hookrelay.dispatcher.status.StatusFixtures.subscription;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -41,6 +43,7 @@ import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.retry.RetrySchedule;
 import io.hookrelay.signing.WebhookIds;
+import io.hookrelay.subscription.Secrets;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.subscription.SubscriptionCatalog;
 import io.hookrelay.testing.KafkaTestClient;
@@ -51,13 +54,19 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The delivery log and health API of one dispatcher, against a real broker and a real subscriber. */
+/**
+ * The delivery log and health API of one dispatcher, against a real broker and a real subscriber,
+ * and the body a delivery sends, read back and rendered: the one the subscriber received.
+ */
 class DeliveryLogTest {
 
     private static final String SCHEDULE = "1s,1s";
@@ -397,7 +406,7 @@ class DeliveryLogTest {
         try (SubscriptionCatalog loaded = new SubscriptionCatalog(kafka.bootstrapServers(), "test-503").start()) {
             assertThat(loaded.awaitCaughtUp(WAIT)).isTrue();
             await().atMost(WAIT).until(() -> loaded.get(s.id()).isPresent());
-            StatusService notStarted = StatusService.create(config, Clock.systemUTC(), loaded, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            StatusService notStarted = StatusService.create(config, Clock.systemUTC(), loaded, null, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             Javalin http = HttpApi.start("status-test", 0, Map.of(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     notStarted::mount);
             try {
@@ -411,6 +420,106 @@ class DeliveryLogTest {
                 notStarted.close();
             }
         }
+    }
+
+    // ---- the body a delivery sends
+
+    private static String bodyPath(String eventId, Subscription s) {
+        return "/v1/events/" + eventId + "/deliveries/" + WebhookIds.of(OPERATOR_A, eventId, s.id()) + "/body";
+    }
+
+    @Test
+    void aJsonDeliverysBodyIsWhatTheSubscriberReceivedWithOnlyItsFieldsAndAHashedPlayerRef() throws Exception {
+        Subscription s = StatusFixtures.subscribe(client, dispatcher, KEY_A,
+                StatusFixtures.builder(OPERATOR_A, receiver.url("/body-json"), "body-json")
+                        .fields(List.of("amount", "player_ref"))
+                        .playerRef(Subscription.PLAYER_REF_HASHED, Secrets.newPlayerRefKey()).build());
+        dispatch(s, "e-json");
+
+        JsonNode a = getOk(dispatcher, bodyPath("e-json", s), KEY_A);
+
+        assertThat(receiver.received("/body-json")).hasSize(1);
+        String sent = receiver.received("/body-json").get(0).bodyText();
+        assertThat(a.get("body").asText()).isEqualTo(sent);
+        JsonNode data = Json.tree(a.get("body").asText().getBytes(StandardCharsets.UTF_8)).get("data");
+        List<String> names = new ArrayList<>();
+        data.fieldNames().forEachRemaining(names::add);
+        assertThat(names).containsExactlyInAnyOrder("event_id", "event_type", "occurred_at", "operator_id", "amount",
+                "player_ref");
+        assertThat(data.get("player_ref").asText()).startsWith("ph_").isNotEqualTo("p-e-json");
+        assertThat(a.get("webhook_id").asText()).isEqualTo(WebhookIds.of(OPERATOR_A, "e-json", s.id()));
+        assertThat(a.get("subscription_id").asText()).isEqualTo(s.id());
+        assertThat(a.get("event_id").asText()).isEqualTo("e-json");
+        assertThat(a.get("mode").asText()).isEqualTo("json");
+        assertThat(a.get("method").asText()).isEqualTo("POST");
+        assertThat(a.get("url").asText()).isEqualTo(receiver.url("/body-json"));
+        assertThat(a.get("content_type").asText()).isEqualTo("application/json");
+        assertThat(a.has("empty_macros")).isFalse();
+        assertThat(a.get("shaped_with").asText()).isEqualTo("current_subscription");
+        assertThat(Instant.parse(a.get("subscription_updated_at").asText())).isEqualTo(s.updatedAt());
+        assertThat(a.get("event_position").get("topic").asText()).isEqualTo("webhooks.accepted");
+    }
+
+    @Test
+    void aPostbackDeliverysBodyIsTheRenderedUrlTheSubscriberWasCalledOnWithItsEmptyMacros() {
+        Subscription s = StatusFixtures.subscribe(client, dispatcher, KEY_A,
+                StatusFixtures.builder(OPERATOR_A, null, "body-pb").mode(Subscription.MODE_POSTBACK)
+                        .urlTemplate(receiver.url("/body-pb") + "?payout={amount}&cid={tracking.click_id}&id={webhook_id}")
+                        .build());
+        dispatch(s, "e-pb");
+
+        JsonNode a = getOk(dispatcher, bodyPath("e-pb", s), KEY_A);
+
+        List<WebhookReceiver.Received> got = receiver.select(r -> r.path().startsWith("/body-pb?"));
+        assertThat(got).hasSize(1);
+        assertThat(a.get("url").asText()).isEqualTo("http://127.0.0.1:" + receiver.port() + got.get(0).path())
+                .isEqualTo(receiver.url("/body-pb") + "?payout=10.00&cid=&id=" + WebhookIds.of(OPERATOR_A, "e-pb", s.id()));
+        assertThat(a.get("mode").asText()).isEqualTo("postback");
+        assertThat(a.get("method").asText()).isEqualTo("GET");
+        assertThat(a.get("body").isNull()).isTrue();
+        assertThat(a.get("content_type").isNull()).isTrue();
+        assertThat(a.get("empty_macros")).extracting(JsonNode::asText).containsExactly("{tracking.click_id}");
+    }
+
+    @Test
+    void anotherOperatorsKeyOrNoKeyOrAnUnknownDeliveryGetsNoBody() {
+        Subscription s = StatusFixtures.subscribe(client, dispatcher, KEY_A, StatusFixtures.builder(OPERATOR_A,
+                receiver.url("/body-scoped"), "body-scoped").build());
+        dispatch(s, "e-body-scoped");
+        getOk(dispatcher, bodyPath("e-body-scoped", s), KEY_A);
+
+        StatusFixtures.Answer other = get(dispatcher, bodyPath("e-body-scoped", s), KEY_B);
+        assertThat(other.status()).isEqualTo(404);
+        assertThat(other.body().get("error").asText()).isEqualTo("not_found");
+        assertThat(other.body().toString()).doesNotContain("amount");
+        assertThat(get(dispatcher, bodyPath("e-body-scoped", s), null).status()).isEqualTo(401);
+        assertThat(get(dispatcher, "/internal/status" + bodyPath("e-body-scoped", s).substring("/v1".length()), KEY_B)
+                .status()).isEqualTo(404);
+        StatusFixtures.Answer unknown = get(dispatcher, "/v1/events/e-body-scoped/deliveries/msg_nothere/body", KEY_A);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body().get("error").asText()).isEqualTo("not_found");
+        StatusFixtures.Answer notDelivered = get(dispatcher, bodyPath("e-never", s), KEY_A);
+        assertThat(notDelivered.status()).isEqualTo(404);
+        assertThat(notDelivered.body().get("error").asText()).isEqualTo("not_found");
+    }
+
+    @Test
+    void anEventDeletedByRetentionIsA410EventExpiredNotAnError() throws Exception {
+        Subscription s = StatusFixtures.subscribe(client, dispatcher, KEY_A, StatusFixtures.builder(OPERATOR_A,
+                receiver.url("/body-old"), "body-old").build());
+        RecordMetadata at = accept(client, event(OPERATOR_A, "e-old").put("brand_id", "body-old"));
+        awaitDispatched(admin, at);
+        assertThat(getOk(dispatcher, bodyPath("e-old", s), KEY_A).get("body").isTextual()).isTrue();
+        // Retention, played by hand: the partition now starts after the event.
+        admin.deleteRecords(Map.of(new TopicPartition(at.topic(), at.partition()),
+                RecordsToDelete.beforeOffset(at.offset() + 1))).all().get(30, TimeUnit.SECONDS);
+
+        StatusFixtures.Answer[] a = new StatusFixtures.Answer[1];
+        await().atMost(WAIT).until(() -> (a[0] = get(dispatcher, bodyPath("e-old", s), KEY_A)).status() != 503);
+
+        assertThat(a[0].status()).isEqualTo(410);
+        assertThat(a[0].body().get("error").asText()).isEqualTo("event_expired");
+        assertThat(a[0].body().get("message").asText()).contains("retention").contains("e-old");
     }
 
     private static List<String> eventIds(JsonNode page) {

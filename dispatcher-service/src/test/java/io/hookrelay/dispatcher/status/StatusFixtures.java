@@ -74,10 +74,18 @@ final class StatusFixtures {
     }
 
     private static Subscription subscription(String operatorId, String url, Subscription.Filter filter) {
+        return builder(operatorId, url, filter).build();
+    }
+
+    /** {@link #subscription(String, String, String)} still to be given payload controls or a postback. */
+    static Subscription.Builder builder(String operatorId, String url, String brandId) {
+        return builder(operatorId, url, new Subscription.Filter(List.of(brandId), List.of()));
+    }
+
+    private static Subscription.Builder builder(String operatorId, String url, Subscription.Filter filter) {
         Instant now = Instant.now();
         return Subscription.builder(Secrets.newSubscriptionId(), operatorId, url).eventTypes("*").filter(filter)
-                .description("status test").enabled(true).secret(Secrets.newSecret()).createdAt(now).updatedAt(now)
-                .build();
+                .description("status test").enabled(true).secret(Secrets.newSecret()).createdAt(now).updatedAt(now);
     }
 
     /** Writes a subscription change straight to the compacted topic, as the ingest API would. */

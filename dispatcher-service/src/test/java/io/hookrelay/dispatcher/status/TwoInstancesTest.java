@@ -11,6 +11,7 @@ import static io.hookrelay.dispatcher.status.StatusFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import io.hookrelay.dispatcher.DispatcherService;
 import io.hookrelay.kafka.TopicProvisioner;
 import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.retry.RetrySchedule;
+import io.hookrelay.signing.WebhookIds;
 import io.hookrelay.subscription.Subscription;
 import io.hookrelay.testing.KafkaTestClient;
 import io.hookrelay.testing.WebhookReceiver;
@@ -77,6 +79,11 @@ class TwoInstancesTest {
                         JsonNode list = getOk(asked, "/v1/subscriptions/" + s.id() + "/deliveries?state=delivered", KEY_A);
                         assertThat(list.get("data")).hasSize(1);
                         assertThat(list.get("data").get(0).get("event_id").asText()).isEqualTo("e-shared");
+                        // The body is rendered by the instance holding the delivery, whichever one is asked.
+                        JsonNode body = getOk(asked, "/v1/events/e-shared/deliveries/"
+                                + WebhookIds.of(OPERATOR_A, "e-shared", s.id()) + "/body", KEY_A);
+                        assertThat(body.get("body").asText()).as("body of %s", s.id())
+                                .isEqualTo(receiver.received(URI.create(s.url()).getPath()).get(0).bodyText());
                     }
                 }
                 assertThat(heldBy(first, subs)).as("some answers came from the other instance").isNotEqualTo(all);

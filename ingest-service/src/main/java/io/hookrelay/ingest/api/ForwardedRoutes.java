@@ -43,6 +43,7 @@ public final class ForwardedRoutes {
         routes.get("/v1/subscriptions/{id}/deliveries", toDispatcher);
         routes.get("/v1/subscriptions/{id}/health", toDispatcher);
         routes.get("/v1/events/{event_id}/deliveries", toDispatcher);
+        routes.get("/v1/events/{event_id}/deliveries/{webhook_id}/body", toDispatcher);
         routes.post("/v1/events/{event_id}/resend", toDispatcher);
         routes.post("/v1/subscriptions/{id}/recover", toDispatcher);
         Handler toRetry = ctx -> forward(ctx, "retry-service", retry, "WEBHOOKS_RETRY_URL");

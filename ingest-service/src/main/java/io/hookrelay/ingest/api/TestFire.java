@@ -16,7 +16,6 @@ import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.WebhookSender;
 import io.hookrelay.event.EventFamily;
 import io.hookrelay.event.EventFields;
-import io.hookrelay.postback.PostbackTemplate;
 import io.hookrelay.subscription.EventTypePattern;
 import io.hookrelay.subscription.Subscription;
 
@@ -139,12 +138,11 @@ final class TestFire {
         }
         ObjectNode event = sampleEvent(s, newToken(), clock);
         Delivery d = Delivery.first(event, s.id(), clock.millis());
-        WebhookSender.PostbackRequest r = sender.postbackRequest(d, s);
-        a.put("method", r.body() == null ? "GET" : "POST");
+        WebhookSender.Rendered r = sender.render(d, s);
+        a.put("method", r.method());
         a.put("url", r.url());
         a.put("body", r.body());
-        a.put("content_type", r.bodyEncoding() == null ? null
-                : r.bodyEncoding() == PostbackTemplate.Encoding.JSON ? "application/json" : "application/x-www-form-urlencoded");
+        a.put("content_type", r.contentType());
         a.put("empty_macros", r.emptyMacros());
         a.put("sample_event", event);
         return a;

@@ -117,12 +117,14 @@ class ForwardedRoutesTest {
         client.get("/v1/events/e1/deliveries", ApiServer.KEY_A);
         client.postJson("/v1/events/e1/resend", ApiServer.KEY_A, Map.of());
         client.postJson("/v1/subscriptions/s1/recover", ApiServer.KEY_A, Map.of("since", "2026-12-01T00:00:00Z"));
+        client.get("/v1/events/e1/deliveries/msg_1/body", ApiServer.KEY_A);
 
         assertThat(dispatcher.received).extracting(Received::method, Received::pathAndQuery).containsExactly(
                 tuple("GET", "/v1/subscriptions/s1/health"),
                 tuple("GET", "/v1/events/e1/deliveries"),
                 tuple("POST", "/v1/events/e1/resend"),
-                tuple("POST", "/v1/subscriptions/s1/recover"));
+                tuple("POST", "/v1/subscriptions/s1/recover"),
+                tuple("GET", "/v1/events/e1/deliveries/msg_1/body"));
         assertThat(dispatcher.received.get(3).body()).isEqualTo("{\"since\":\"2026-12-01T00:00:00Z\"}");
         assertThat(dispatcher.received.get(3).contentType()).isEqualTo("application/json");
         assertThat(retry.received).isEmpty();

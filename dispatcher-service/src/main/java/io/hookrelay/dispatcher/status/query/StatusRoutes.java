@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hookrelay.contract.Json;
@@ -141,13 +142,22 @@ public final class StatusRoutes {
     private void subscriptionDeliveries(Context ctx) {
         Subscription s = owned(ctx);
         DeliveryListQuery.parse(ctx.queryParamMap());
+        String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
+        atHolder(ctx, s, "/subscriptions/" + segment(s.id()) + "/deliveries" + query, (c, o) -> answerDeliveries(c, o, s));
+    }
+
+    /**
+     * Answers for {@code s} where its status is held: with {@code here} on this instance, else with what
+     * the instance holding it answers to {@code GET} {@value #INTERNAL}{@code + internalPathAndQuery},
+     * asked with the caller's key.
+     */
+    public void atHolder(Context ctx, Subscription s, String internalPathAndQuery,
+                         BiConsumer<Context, StatusQueries.Owner> here) {
         StatusQueries.Owner o = queries.ownerOf(s.id());
         if (o.local()) {
-            answerDeliveries(ctx, o, s);
+            here.accept(ctx, o);
         } else {
-            String query = ctx.queryString() == null ? "" : "?" + ctx.queryString();
-            forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/deliveries" + query,
-                    authorization(ctx)).writeTo(ctx);
+            forwarder.get(o.host(), INTERNAL + internalPathAndQuery, authorization(ctx)).writeTo(ctx);
         }
     }
 
@@ -167,13 +177,7 @@ public final class StatusRoutes {
 
     private void health(Context ctx) {
         Subscription s = owned(ctx);
-        StatusQueries.Owner o = queries.ownerOf(s.id());
-        if (o.local()) {
-            answerHealth(ctx, o, s);
-        } else {
-            forwarder.get(o.host(), INTERNAL + "/subscriptions/" + segment(s.id()) + "/health",
-                    authorization(ctx)).writeTo(ctx);
-        }
+        atHolder(ctx, s, "/subscriptions/" + segment(s.id()) + "/health", (c, o) -> answerHealth(c, o, s));
     }
 
     private void localHealth(Context ctx) {

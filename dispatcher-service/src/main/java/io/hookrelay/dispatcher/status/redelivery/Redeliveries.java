@@ -15,6 +15,7 @@ import io.hookrelay.delivery.Delivery;
 import io.hookrelay.delivery.EventPosition;
 import io.hookrelay.dispatcher.status.store.DeliveryStatus;
 import io.hookrelay.event.EventFields;
+import io.hookrelay.http.ErrorCodes;
 import io.hookrelay.kafka.AcknowledgedSends;
 import io.hookrelay.logging.LogLine;
 import io.hookrelay.retry.RetrySchedule;
@@ -53,14 +54,17 @@ public final class Redeliveries implements AutoCloseable {
     /** Reads and writes in slices, so a large recover holds a slice of events in memory, not all. */
     private static final int SLICE = 2000;
 
-    /** Why a delivery was not sent again. Wire contract: the keys of the answers' {@code skipped}. */
+    /**
+     * Why a delivery was not sent again, or its body cannot be shown. Wire contract: the keys of the
+     * answers' {@code skipped}, and the body API's error codes.
+     */
     enum Skip {
         /** The log has no position for its event (the delivery predates positions). */
-        EVENT_POSITION_UNKNOWN("event_position_unknown"),
+        EVENT_POSITION_UNKNOWN(ErrorCodes.EVENT_POSITION_UNKNOWN),
         /** Kafka's retention on {@code webhooks.accepted} has deleted the event. */
-        EVENT_EXPIRED("event_expired"),
+        EVENT_EXPIRED(ErrorCodes.EVENT_EXPIRED),
         /** The position holds no event, or another one (the topic was recreated). */
-        EVENT_MISSING("event_missing");
+        EVENT_MISSING(ErrorCodes.EVENT_MISSING);
 
         final String wire;
 
@@ -202,16 +206,12 @@ public final class Redeliveries implements AutoCloseable {
         List<DeliveryStatus> toSend = new ArrayList<>();
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (DeliveryStatus d : targets) {
-            ObjectNode event = d.eventPosition() == null ? null : found.events().get(d.eventPosition());
-            Skip skip = d.eventPosition() == null ? Skip.EVENT_POSITION_UNKNOWN
-                    : found.expired().contains(d.eventPosition()) ? Skip.EVENT_EXPIRED
-                    : event == null || !isEventOf(event, d) ? Skip.EVENT_MISSING : null;
+            Skip skip = unreadable(d, found);
             if (skip != null) {
                 skipped.merge(skip, 1, Integer::sum);
                 continue;
             }
-            Delivery again = new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(),
-                    d.eventType(), RetrySchedule.FIRST_RETRY, d.createdAt(), now, event, d.eventPosition());
+            Delivery again = again(d, found.events().get(d.eventPosition()), now);
             DeliveryStatus.Attempt last = d.attempts().isEmpty() ? null : d.attempts().get(d.attempts().size() - 1);
             toSend.add(d);
             records.add(again.toRetryRecord(topic, last == null ? 0 : last.status(), last == null ? null : last.error()));
@@ -232,6 +232,27 @@ public final class Redeliveries implements AutoCloseable {
             throw new KafkaUnavailable("Kafka acknowledged " + queued.size() + " redeliveries on " + topic
                     + " and refused or did not acknowledge the rest (" + sent.firstFailure() + ")", null);
         }
+    }
+
+    /** Why {@code d}'s event is not in {@code found}, or null when it is there and is {@code d}'s event. */
+    static Skip unreadable(DeliveryStatus d, AcceptedEvents.Found found) {
+        if (d.eventPosition() == null) {
+            return Skip.EVENT_POSITION_UNKNOWN;
+        }
+        if (found.expired().contains(d.eventPosition())) {
+            return Skip.EVENT_EXPIRED;
+        }
+        ObjectNode event = found.events().get(d.eventPosition());
+        return event == null || !isEventOf(event, d) ? Skip.EVENT_MISSING : null;
+    }
+
+    /**
+     * {@code d} as a redelivery carries it: attempt {@value RetrySchedule#FIRST_RETRY} of {@code event},
+     * due at {@code dueAt}, with its webhook id, first-attempt time and position unchanged.
+     */
+    static Delivery again(DeliveryStatus d, ObjectNode event, long dueAt) {
+        return new Delivery(d.webhookId(), d.subscriptionId(), d.operatorId(), d.eventId(), d.eventType(),
+                RetrySchedule.FIRST_RETRY, d.createdAt(), dueAt, event, d.eventPosition());
     }
 
     /** The event read back is the one the delivery was of: a guard against a recreated topic. */
