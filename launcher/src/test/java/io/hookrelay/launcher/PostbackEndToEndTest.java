@@ -3,7 +3,6 @@ package io.hookrelay.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
 import io.hookrelay.contract.Topics;
-import io.hookrelay.kafka.embedded.EmbeddedKafka;
 import io.hookrelay.testing.KafkaTestClient;
 import io.hookrelay.testing.WebhookReceiver;
 import io.hookrelay.testing.WebhookReceiver.Received;
@@ -50,14 +48,9 @@ class PostbackEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, String> env = Map.of(
-                "WEBHOOKS_DATA_DIR", Files.createTempDirectory("hookrelay-postback-e2e-").toString(),
-                "WEBHOOKS_EMBEDDED_KAFKA_PORT", Integer.toString(EmbeddedKafka.freePort()),
-                "WEBHOOKS_API_KEYS", "acme=" + KEY,
+        Map<String, String> env = PipelineEnv.of("postback-e2e", "WEBHOOKS_API_KEYS", "acme=" + KEY,
                 // Short tiers, so the retry of a failed postback comes within the test.
-                "WEBHOOKS_RETRY_SCHEDULE", "1s,2s",
-                "WEBHOOKS_PARTITIONS", "2",
-                "INGEST_HTTP_PORT", "0", "DISPATCHER_HTTP_PORT", "0", "RETRY_HTTP_PORT", "0");
+                "WEBHOOKS_RETRY_SCHEDULE", "1s,2s", "WEBHOOKS_PARTITIONS", "2");
         pipeline = AllInOne.start(PipelineConfig.from(env), env, false, Clock.systemUTC());
         receiver = WebhookReceiver.start();
         ingest = new PipelineClient(pipeline.ingestUrl());

@@ -5,10 +5,12 @@ import static io.hookrelay.ingest.api.ApiServer.KEY_B;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.hookrelay.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

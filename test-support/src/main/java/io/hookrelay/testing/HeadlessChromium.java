@@ -1,4 +1,4 @@
-package io.hookrelay.ingest.api;
+package io.hookrelay.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -23,19 +24,20 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * Without them the browser tests are skipped on a developer's machine and fail under {@code CI=true}
  * ({@code .ci/run} installs both with apt-get first).
  */
-final class HeadlessChromium {
+public final class HeadlessChromium {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     /** Where the tests write their screenshots; the committed copies are under docs/console/. */
-    static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
+    public static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
     private static final int MIN_WINDOW_WIDTH = 500;
+    private static final int MAX_SHOT_HEIGHT = 4000;
 
     private HeadlessChromium() {
     }
 
     /** A fresh browser with an empty profile, or the test is skipped (failed under CI) when none is installed. */
-    static ChromeDriver start(int width, int height) {
+    public static ChromeDriver start(int width, int height) {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             String why = "Browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)";
             if ("true".equals(System.getenv("CI"))) {
@@ -66,13 +68,32 @@ final class HeadlessChromium {
         }
     }
 
-    /** Writes what the browser shows to {@code target/console-screenshots/<name>.png}. */
-    static Path screenshot(ChromeDriver driver, String name) {
+    /**
+     * Writes the whole page to {@code target/console-screenshots/<name>.png}: the window is made as
+     * tall as the page (up to {@value #MAX_SHOT_HEIGHT} px) for the shot, then put back. An emulated
+     * phone is shot as its screen shows it.
+     */
+    public static Path screenshot(ChromeDriver driver, String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
             Path to = SCREENSHOTS.resolve(name + ".png");
-            Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), to,
-                    StandardCopyOption.REPLACE_EXISTING);
+            Dimension window = driver.manage().window().getSize();
+            boolean phone = ((Number) driver.executeScript("return window.innerWidth;")).intValue() < MIN_WINDOW_WIDTH;
+            long page = ((Number) driver.executeScript("return document.documentElement.scrollHeight;")).longValue();
+            // The window's outer height includes no browser chrome when headless; a little slack keeps the bottom edge.
+            int tall = (int) Math.min(MAX_SHOT_HEIGHT, page + 16);
+            boolean resize = !phone && tall > window.getHeight();
+            if (resize) {
+                driver.manage().window().setSize(new Dimension(window.getWidth(), tall));
+            }
+            try {
+                Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), to,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                if (resize) {
+                    driver.manage().window().setSize(window);
+                }
+            }
             return to;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
