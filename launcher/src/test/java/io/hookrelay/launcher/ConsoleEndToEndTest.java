@@ -126,6 +126,14 @@ class ConsoleEndToEndTest {
         assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
         assertThat(receiver.received("/created").get(0).bodyText()).contains("\"sub1\"");
         HeadlessChromium.screenshot(browser, "event");
+
+        delivery.findElement(By.cssSelector("button[data-action='resend']")).click();
+        WebElement resent = delivery.findElement(By.cssSelector(".result"));
+        waiting().until(d -> resent.getText().startsWith("Queued"));
+        assertThat(resent.getText()).startsWith("Queued 1 delivery again");
+        await().atMost(WAIT).until(() -> receiver.received("/created").size() == 2);
+        assertThat(receiver.received("/created")).extracting(r -> r.header("webhook-id")).as("one delivery, sent again")
+                .containsOnly(receiver.received("/created").get(0).header("webhook-id"));
     }
 
     @Test
@@ -149,6 +157,14 @@ class ConsoleEndToEndTest {
         assertThat(browser.findElement(By.id("health-facts")).getText()).contains("HTTP 502");
         assertThat(browser.findElements(By.cssSelector("#chart-minutes rect.bar-failed"))).hasSize(60);
         HeadlessChromium.screenshot(browser, "health-failing");
+
+        new Select(browser.findElement(By.id("d-state"))).selectByValue("delivered");
+        browser.findElement(By.cssSelector("#deliveries-filter button[type='submit']")).click();
+        waiting().until(d -> d.findElement(By.id("deliveries-status")).getText().equals("No deliveries match."));
+        new Select(browser.findElement(By.id("d-state"))).selectByValue("dead");
+        browser.findElement(By.cssSelector("#deliveries-filter button[type='submit']")).click();
+        WebElement dead = visible(By.cssSelector("#deliveries-table tr[data-event-id='console-dead-1']"));
+        assertThat(dead.getText()).contains("dead").contains("exhausted");
 
         findEvent("console-dead-1");
         WebElement delivery = visible(By.cssSelector("#event-deliveries article[data-subscription-id='" + subscription + "']"));
@@ -188,6 +204,25 @@ class ConsoleEndToEndTest {
     }
 
     @Test
+    void recoveringAWindowQueuesItsDeadDeliveriesAgainAndShowsHowMany() throws Exception {
+        receiver.reply("/recovering", Reply.status(500));
+        String subscription = ingest.subscribe(KEY, receiver.url("/recovering"), "conversion.deposit").get("id").asText();
+        ingest.send(KEY, PipelineClient.ftd("acme", "console-recover-1").put("event_type", "conversion.deposit"));
+        await().atMost(WAIT).until(() -> receiver.received("/recovering").size() == 3);
+        receiver.reply("/recovering", Reply.status(204));
+
+        signIn(1280, 1000);
+        browser.get(consoleUrl() + "#/subscriptions/" + subscription);
+        refreshUntil(null, By.cssSelector("#deliveries-table tr[data-event-id='console-recover-1']"), "dead");
+        browser.findElement(By.cssSelector("#recover-form button[type='submit']")).click();
+        WebElement recovered = visible(By.id("recover-result"));
+        assertThat(recovered.getText()).startsWith("Queued 1 delivery again");
+        await().atMost(WAIT).until(() -> receiver.received("/recovering").size() == 4);
+        assertThat(receiver.received("/recovering").get(3).header("webhook-id"))
+                .isEqualTo(receiver.received("/recovering").get(0).header("webhook-id"));
+    }
+
+    @Test
     void rotatingTheSecretShowsTheNewOneOnceWithTheGraceEndAndDeleteAsksFirst() throws Exception {
         receiver.reply("/rotating", Reply.status(204));
         String subscription = ingest.subscribe(KEY, receiver.url("/rotating"), "commission.*").get("id").asText();
@@ -205,6 +240,15 @@ class ConsoleEndToEndTest {
         assertThat(browser.findElement(By.id("detail-result")).getText()).contains("previous secret stays valid until");
         assertThat(browser.findElement(By.cssSelector("#detail-result time")).getAttribute("title")).endsWith("Z (UTC)");
         HeadlessChromium.screenshot(browser, "secret-rotated");
+
+        browser.findElement(By.id("detail-reveal")).click();
+        waiting().until(d -> d.findElement(By.id("detail-result")).getText().startsWith("The current signing secret"));
+        assertThat(browser.findElement(By.id("shown-secret")).getText()).isEqualTo(rotated);
+
+        browser.findElement(By.id("detail-test")).click();
+        WebElement fired = visible(By.cssSelector("#detail-result .test-summary"));
+        assertThat(fired.getText()).startsWith("Delivered: HTTP 204 in ");
+        assertThat(receiver.received("/rotating")).hasSize(1);
 
         browser.findElement(By.id("detail-toggle")).click();
         WebElement disabled = visible(By.cssSelector("#detail-alerts [data-alert='disabled']"));
