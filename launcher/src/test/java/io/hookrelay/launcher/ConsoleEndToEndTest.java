@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hookrelay.config.PipelineConfig;
 import io.hookrelay.contract.Json;
@@ -220,6 +221,66 @@ class ConsoleEndToEndTest {
         await().atMost(WAIT).until(() -> receiver.received("/recovering").size() == 4);
         assertThat(receiver.received("/recovering").get(3).header("webhook-id"))
                 .isEqualTo(receiver.received("/recovering").get(0).header("webhook-id"));
+    }
+
+    @Test
+    void editingKeepsWhatTheFormDoesNotChangeAndClearsWhatWasEmptied() throws Exception {
+        receiver.reply("/edited", Reply.status(204));
+        ObjectNode create = Json.object().put("url", receiver.url("/edited")).put("description", "before")
+                .put("max_in_flight", 3).put("rate_limit_per_second", 50);
+        create.putArray("event_types").add("commission.*").add("conversion.ftd");
+        create.putArray("fields").add("amount");
+        create.putObject("filter").putArray("brand_id").add("luckyspin");
+        create.putObject("where").putObject("currency").putArray("in").add("EUR");
+        String subscription = ingest.call("POST", "/v1/subscriptions", KEY, create).body().get("id").asText();
+
+        signIn(1280, 1000);
+        browser.get(consoleUrl() + "#/subscriptions/" + subscription + "/edit");
+        WebElement description = visible(By.id("f-description"));
+        waiting().until(d -> "before".equals(description.getAttribute("value")));
+        assertThat(browser.findElement(By.id("et-commission__")).isSelected()).isTrue();
+        assertThat(browser.findElement(By.id("et-conversion_ftd")).isSelected()).isTrue();
+        assertThat(browser.findElement(By.id("f-where")).getAttribute("value")).isEqualTo("{\"currency\":{\"in\":[\"EUR\"]}}");
+        description.clear();
+        description.sendKeys("after");
+        browser.findElement(By.id("f-where")).clear();
+        browser.findElement(By.id("f-rate-limit")).clear();
+        browser.findElement(By.id("f-submit")).click();
+        waiting().until(d -> d.findElement(By.id("flash")).getText().equals("Saved."));
+
+        JsonNode saved = ingest.call("GET", "/v1/subscriptions/" + subscription, KEY, null).body();
+        assertThat(saved.get("description").asText()).isEqualTo("after");
+        assertThat(saved.path("where").isMissingNode() || saved.get("where").isNull()).as("where cleared").isTrue();
+        assertThat(saved.get("rate_limit_per_second").isNull()).as("rate limit cleared").isTrue();
+        assertThat(saved.get("max_in_flight").asInt()).isEqualTo(3);
+        assertThat(saved.get("fields").toString()).isEqualTo("[\"amount\"]");
+        assertThat(saved.get("filter").get("brand_id").toString()).isEqualTo("[\"luckyspin\"]");
+        assertThat(saved.get("event_types")).extracting(JsonNode::asText).as("the picker's order, same set")
+                .containsExactlyInAnyOrder("commission.*", "conversion.ftd");
+    }
+
+    @Test
+    void deliveriesPageBackWithOlderDeliveries() throws Exception {
+        receiver.reply("/paged", Reply.status(204));
+        String subscription = ingest.subscribe(KEY, receiver.url("/paged"), "conversion.qualified").get("id").asText();
+        int events = 55;
+        var batch = Json.MAPPER.createArrayNode();
+        for (int i = 0; i < events; i++) {
+            batch.add(PipelineClient.ftd("acme", "console-page-" + i).put("event_type", "conversion.qualified"));
+        }
+        assertThat(ingest.call("POST", "/v1/events", KEY, batch).status()).isEqualTo(202);
+        await().atMost(WAIT).until(() -> receiver.received("/paged").size() == events);
+
+        signIn(1280, 1000);
+        browser.get(consoleUrl() + "#/subscriptions/" + subscription);
+        refreshUntil(null, By.id("deliveries-more"));
+        By rows = By.cssSelector("#deliveries-table tr[data-webhook-id]");
+        assertThat(browser.findElements(rows)).hasSize(50);
+        browser.findElement(By.id("deliveries-more")).click();
+        waiting().until(d -> d.findElements(rows).size() == events);
+        waiting().until(ExpectedConditions.invisibilityOfElementLocated(By.id("deliveries-more")));
+        assertThat(browser.findElements(rows).stream().map(r -> r.getAttribute("data-event-id")).distinct().count())
+                .as("every delivery once").isEqualTo(events);
     }
 
     @Test
