@@ -258,6 +258,9 @@ class DeliveryLogTest {
         assertThat(h.get("last_day").get("latency_p50_ms").asLong()).isPositive();
         assertThat(h.get("last_day").get("latency_p99_ms").asLong())
                 .isGreaterThanOrEqualTo(h.get("last_day").get("latency_p50_ms").asLong());
+        // All nine were within the last hour too, so its percentiles are the day's.
+        assertThat(h.get("last_hour").get("latency_p50_ms")).isEqualTo(h.get("last_day").get("latency_p50_ms"));
+        assertThat(h.get("last_hour").get("latency_p99_ms")).isEqualTo(h.get("last_day").get("latency_p99_ms"));
         assertThat(h.get("consecutive_failures").asInt()).isEqualTo(4);
         // The chart's buckets: 60 minutes and 24 hours, oldest first, adding up to the windows.
         assertThat(h.get("minutes")).hasSize(60);

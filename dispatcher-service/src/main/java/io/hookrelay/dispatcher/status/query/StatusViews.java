@@ -80,8 +80,8 @@ final class StatusViews {
         m.put("subscription_id", s.id());
         m.put("enabled", s.enabled());
         m.put("disabled_reason", s.disabledReason());
-        m.put("last_hour", window(hour, false));
-        m.put("last_day", window(day, true));
+        m.put("last_hour", window(hour));
+        m.put("last_day", window(day));
         m.put("consecutive_failures", h.map(SubscriptionHealth::consecutiveFailures).orElse(0));
         m.put("failing_since", time(h.map(SubscriptionHealth::failingSince).orElse(null)));
         m.put("last_success_at", time(h.map(SubscriptionHealth::lastSuccessAt).orElse(null)));
@@ -110,15 +110,13 @@ final class StatusViews {
         return m;
     }
 
-    private static Map<String, Object> window(SubscriptionHealth.Window w, boolean withLatency) {
+    private static Map<String, Object> window(SubscriptionHealth.Window w) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("attempts", w.attempts());
         m.put("delivered", w.delivered());
         m.put("failed", w.failures());
-        if (withLatency) {
-            m.put("latency_p50_ms", w.p50Ms());
-            m.put("latency_p99_ms", w.p99Ms());
-        }
+        m.put("latency_p50_ms", w.p50Ms());
+        m.put("latency_p99_ms", w.p99Ms());
         return m;
     }
 

@@ -56,8 +56,8 @@ public record DeliveryStatus(@JsonProperty("webhook_id") String webhookId,
                       @JsonProperty("event_position") EventPosition eventPosition) {
 
     /** Compact, after {@code delivery-status-v1.avsc}; JSON values written before it are still read. */
-    static final Serde<DeliveryStatus> SERDE = StoreFormat.serde(DeliveryStatus.class, DeliveryStatus::write,
-            DeliveryStatus::read);
+    static final Serde<DeliveryStatus> SERDE = StoreFormat.serde(DeliveryStatus.class, StoreFormat.V1,
+            DeliveryStatus::write, (in, version) -> read(in));
 
     /**
      * Attempts kept per delivery. The default schedule makes at most 8; the rest of the room is for

@@ -18,8 +18,8 @@ import org.apache.kafka.common.serialization.Serde;
 /**
  * A subscription's health as a fixed-size aggregate of its attempts: counts in 60 one-minute and 24
  * one-hour ring buckets (each slot remembers which minute or hour it counts, and is reset when
- * reused), a latency histogram per hour, and the current failing streak. Its size never depends on
- * traffic. The value of the {@code subscription-health} store; mutable, owned by
+ * reused), a latency histogram per minute and per hour, and the current failing streak. Its size
+ * never depends on traffic. The value of the {@code subscription-health} store; mutable, owned by
  * one stream task.
  *
  * <p>Buckets are by attempt time ({@code attempted_at}), not by processing time, so rebuilding from
@@ -30,11 +30,12 @@ import org.apache.kafka.common.serialization.Serde;
 public final class SubscriptionHealth {
 
     /**
-     * Compact, after {@code subscription-health-v1.avsc}: only the slots in use are written, so a
-     * subscription busy for a minute is about 100 bytes where its JSON was 2.4 KB (every slot, most
-     * of them zero). JSON values written before it are still read.
+     * Compact, after {@code subscription-health-v2.avsc}: only the slots in use are written, and a
+     * minute's latency only in the buckets it counts, so a subscription busy for a minute is about
+     * 100 bytes where its JSON was 2.4 KB (every slot, most of them zero). Values written before it
+     * are still read: v1 (no minute latency, read as none) and JSON.
      */
-    static final Serde<SubscriptionHealth> SERDE = StoreFormat.serde(SubscriptionHealth.class,
+    static final Serde<SubscriptionHealth> SERDE = StoreFormat.serde(SubscriptionHealth.class, StoreFormat.V2,
             SubscriptionHealth::write, SubscriptionHealth::read);
 
     static final int MINUTES = 60;
@@ -48,6 +49,8 @@ public final class SubscriptionHealth {
     @JsonProperty("minute_ids") private long[] minuteIds = new long[MINUTES];
     @JsonProperty("minute_attempts") private int[] minuteAttempts = new int[MINUTES];
     @JsonProperty("minute_failures") private int[] minuteFailures = new int[MINUTES];
+    /** Absent from values written before v2: those minutes count attempts without their latency. */
+    @JsonProperty("minute_latency") private int[][] minuteLatency = new int[MINUTES][LatencyBuckets.COUNT];
     /** Epoch hour each slot counts; 0 for a slot never used. */
     @JsonProperty("hour_ids") private long[] hourIds = new long[HOURS];
     @JsonProperty("hour_attempts") private int[] hourAttempts = new int[HOURS];
@@ -104,45 +107,35 @@ public final class SubscriptionHealth {
     }
 
     private void count(long at, boolean ok, long latencyMs) {
-        long minute = at / MINUTE_MS;
-        int m = (int) Math.floorMod(minute, (long) MINUTES);
-        if (minuteIds[m] < minute) {
-            minuteIds[m] = minute;
-            minuteAttempts[m] = 0;
-            minuteFailures[m] = 0;
+        int bucket = LatencyBuckets.index(latencyMs);
+        count(at / MINUTE_MS, minuteIds, minuteAttempts, minuteFailures, minuteLatency, ok, bucket);
+        count(at / HOUR_MS, hourIds, hourAttempts, hourFailures, hourLatency, ok, bucket);
+    }
+
+    /** Counts an attempt in the slot of {@code unit} (an epoch minute or hour) of one ring, resetting a slot reused. */
+    private static void count(long unit, long[] ids, int[] attempts, int[] failures, int[][] latency, boolean ok,
+                              int bucket) {
+        int slot = (int) Math.floorMod(unit, (long) ids.length);
+        if (ids[slot] < unit) {
+            ids[slot] = unit;
+            attempts[slot] = 0;
+            failures[slot] = 0;
+            latency[slot] = new int[LatencyBuckets.COUNT];
         }
-        // A slot already counting a later minute means this attempt is over an hour old for it.
-        if (minuteIds[m] == minute) {
-            minuteAttempts[m]++;
-            minuteFailures[m] += ok ? 0 : 1;
-        }
-        long hour = at / HOUR_MS;
-        int h = (int) Math.floorMod(hour, (long) HOURS);
-        if (hourIds[h] < hour) {
-            hourIds[h] = hour;
-            hourAttempts[h] = 0;
-            hourFailures[h] = 0;
-            hourLatency[h] = new int[LatencyBuckets.COUNT];
-        }
-        if (hourIds[h] == hour) {
-            hourAttempts[h]++;
-            hourFailures[h] += ok ? 0 : 1;
-            hourLatency[h][LatencyBuckets.index(latencyMs)]++;
+        // A slot already counting a later unit means this attempt is older than the ring for it.
+        if (ids[slot] == unit) {
+            attempts[slot]++;
+            failures[slot] += ok ? 0 : 1;
+            latency[slot][bucket]++;
         }
     }
 
-    /** Attempts and failures in the current minute and the 59 before it (minute resolution). */
+    /**
+     * Attempts, failures and latency percentiles in the current minute and the 59 before it (minute
+     * resolution). Minutes read from a v1 value count without latency.
+     */
     public Window lastHour(long nowMs) {
-        long from = nowMs / MINUTE_MS - MINUTES;
-        long attempts = 0;
-        long failures = 0;
-        for (int i = 0; i < MINUTES; i++) {
-            if (minuteIds[i] > from) {
-                attempts += minuteAttempts[i];
-                failures += minuteFailures[i];
-            }
-        }
-        return new Window(attempts, failures, null, null);
+        return window(nowMs / MINUTE_MS - MINUTES, minuteIds, minuteAttempts, minuteFailures, minuteLatency);
     }
 
     /**
@@ -150,21 +143,25 @@ public final class SubscriptionHealth {
      * resolution: the slot of the hour 24 hours ago is the one the current hour reuses).
      */
     public Window lastDay(long nowMs) {
-        long from = nowMs / HOUR_MS - HOURS;
-        long attempts = 0;
-        long failures = 0;
-        long[] latency = new long[LatencyBuckets.COUNT];
-        for (int i = 0; i < HOURS; i++) {
-            if (hourIds[i] > from) {
-                attempts += hourAttempts[i];
-                failures += hourFailures[i];
+        return window(nowMs / HOUR_MS - HOURS, hourIds, hourAttempts, hourFailures, hourLatency);
+    }
+
+    /** Sums the slots of one ring that count a unit after {@code from}. */
+    private static Window window(long from, long[] ids, int[] attempts, int[] failures, int[][] latency) {
+        long attempted = 0;
+        long failed = 0;
+        long[] counts = new long[LatencyBuckets.COUNT];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] > from) {
+                attempted += attempts[i];
+                failed += failures[i];
                 for (int b = 0; b < LatencyBuckets.COUNT; b++) {
-                    latency[b] += hourLatency[i][b];
+                    counts[b] += latency[i][b];
                 }
             }
         }
-        return new Window(attempts, failures, LatencyBuckets.percentile(latency, 0.50),
-                LatencyBuckets.percentile(latency, 0.99));
+        return new Window(attempted, failed, LatencyBuckets.percentile(counts, 0.50),
+                LatencyBuckets.percentile(counts, 0.99));
     }
 
     /** A health with nothing counted: what a subscription without attempts in the retention shows. */
@@ -199,7 +196,7 @@ public final class SubscriptionHealth {
         }
     }
 
-    /** Counts over a window; percentiles in ms (bucket bounds), null when not kept or nothing counted. */
+    /** Counts over a window; percentiles in ms (bucket bounds), null when no latency was counted. */
     public record Window(long attempts, long failures, Long p50Ms, Long p99Ms) {
         public long delivered() {
             return attempts - failures;
@@ -262,7 +259,10 @@ public final class SubscriptionHealth {
         return autoDisabledAt;
     }
 
-    /** Fields in {@code subscription-health-v1.avsc}'s order; a slot is written when it counts something. */
+    /**
+     * Fields in {@code subscription-health-v2.avsc}'s order; a slot is written when it counts
+     * something, and a minute's latency as (bucket, count) pairs of its buckets that count any.
+     */
     private static void write(SubscriptionHealth h, Encoder out) throws IOException {
         writeNullable(out, h.subscriptionId);
         writeNullable(out, h.operatorId);
@@ -279,6 +279,7 @@ public final class SubscriptionHealth {
                 out.writeLong(h.minuteIds[i]);
                 out.writeInt(h.minuteAttempts[i]);
                 out.writeInt(h.minuteFailures[i]);
+                writeSparse(out, h.minuteLatency[i]);
             }
         }
         out.writeArrayEnd();
@@ -320,7 +321,38 @@ public final class SubscriptionHealth {
         return id != 0 || attempts != 0 || failures != 0;
     }
 
-    private static SubscriptionHealth read(Decoder in) throws IOException {
+    private static void writeSparse(Encoder out, int[] latency) throws IOException {
+        int used = 0;
+        for (int count : latency) {
+            used += count != 0 ? 1 : 0;
+        }
+        out.writeArrayStart();
+        out.setItemCount(used);
+        for (int b = 0; b < latency.length; b++) {
+            if (latency[b] != 0) {
+                out.startItem();
+                out.writeInt(b);
+                out.writeInt(latency[b]);
+            }
+        }
+        out.writeArrayEnd();
+    }
+
+    private static void readSparse(Decoder in, int[] latency) throws IOException {
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            for (long k = 0; k < n; k++) {
+                int b = in.readInt();
+                if (b < 0) {
+                    throw new IOException("latency bucket " + b + " is negative");
+                }
+                // A bucket beyond today's (written with more of them) goes to the open one.
+                latency[Math.min(b, LatencyBuckets.COUNT - 1)] += in.readInt();
+            }
+        }
+    }
+
+    /** Reads v1 (without minute latency) and v2. */
+    private static SubscriptionHealth read(Decoder in, byte version) throws IOException {
         SubscriptionHealth h = new SubscriptionHealth(readNullableString(in), readNullableString(in));
         for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
             for (long k = 0; k < n; k++) {
@@ -328,6 +360,9 @@ public final class SubscriptionHealth {
                 h.minuteIds[i] = in.readLong();
                 h.minuteAttempts[i] = in.readInt();
                 h.minuteFailures[i] = in.readInt();
+                if (version >= StoreFormat.V2) {
+                    readSparse(in, h.minuteLatency[i]);
+                }
             }
         }
         for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 
-import io.hookrelay.contract.Json;
 import io.hookrelay.delivery.AttemptRecord.Outcome;
 import io.hookrelay.delivery.AttemptRecord;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,7 @@ class SubscriptionHealthTest {
         h.record(attempt(T0.plus(Duration.ofMinutes(90)), true, 700));
         long now = T0.plus(Duration.ofMinutes(100)).toEpochMilli();
 
-        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, null, null));
+        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, 1_000L, 1_000L));
         SubscriptionHealth.Window day = h.lastDay(now);
         assertThat(day.attempts()).isEqualTo(3);
         assertThat(day.failures()).isEqualTo(1);
@@ -42,6 +41,37 @@ class SubscriptionHealthTest {
         // A slot reused a day later starts from zero rather than adding to yesterday's count.
         h.record(attempt(T0.plus(Duration.ofHours(24)), true, 20));
         assertThat(h.lastDay(nextDay).attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void lastHourPercentilesCountOnlyTheLastSixtyMinutesThoughTheHourSlotStillHoldsOlderAttempts() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        for (int i = 0; i < 10; i++) {
+            h.record(attempt(T0.plus(Duration.ofMinutes(2)), true, 3_000));
+        }
+        h.record(attempt(T0.plus(Duration.ofMinutes(59)), true, 20));
+        // 11:03: the last hour is 10:04 to 11:03, the day's 10:00 slot still holds the ten at 10:02.
+        long now = T0.plus(Duration.ofMinutes(63)).toEpochMilli();
+
+        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, 25L, 25L));
+        assertThat(h.lastDay(now)).isEqualTo(new SubscriptionHealth.Window(11, 0, 5_000L, 5_000L));
+        long noon = T0.plus(Duration.ofHours(2)).toEpochMilli();
+        assertThat(h.lastHour(noon)).as("nothing within the hour: no percentiles, as for a day")
+                .isEqualTo(new SubscriptionHealth.Window(0, 0, null, null));
+    }
+
+    @Test
+    void aMinuteSlotReusedAnHourLaterForgetsItsLatencyWithItsCounts() {
+        SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
+        h.record(attempt(T0.plus(Duration.ofMinutes(5)), false, 3_000));
+        h.record(attempt(T0.plus(Duration.ofMinutes(65)), true, 20));
+        long now = T0.plus(Duration.ofMinutes(65)).plusSeconds(30).toEpochMilli();
+
+        // Had slot 5 kept 10:05's 3 s, the p99 of the two would be 5000.
+        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, 25L, 25L));
+        // A late attempt for the minute the slot counted before is too old for it, latency included.
+        h.record(attempt(T0.plus(Duration.ofMinutes(5)).plusSeconds(10), false, 3_000));
+        assertThat(h.lastHour(now)).isEqualTo(new SubscriptionHealth.Window(1, 0, 25L, 25L));
     }
 
     @Test
@@ -88,14 +118,19 @@ class SubscriptionHealthTest {
     @Test
     void staysTheSameSizeHoweverMuchTrafficItCounts() {
         SubscriptionHealth h = new SubscriptionHealth("sub_1", "op");
-        for (int i = 0; i < 1_000; i++) {
+        // Two attempts a minute for 25 hours: every minute and hour slot in use.
+        for (int i = 0; i < 3_000; i++) {
             h.record(attempt(T0.plusSeconds(i * 30L), i % 2 == 0, i));
         }
-        int afterAThousand = Json.bytes(h).length;
-        for (int i = 1_000; i < 100_000; i++) {
+        int afterADay = stored(h);
+        for (int i = 3_000; i < 100_000; i++) {
             h.record(attempt(T0.plusSeconds(i * 30L), i % 2 == 0, i % 2000));
         }
 
-        assertThat(Json.bytes(h).length).isLessThan(3_000).isBetween(afterAThousand - 200, afterAThousand + 200);
+        assertThat(stored(h)).isLessThan(2_000).isBetween(afterADay - 100, afterADay + 100);
+    }
+
+    private static int stored(SubscriptionHealth h) {
+        return SubscriptionHealth.SERDE.serializer().serialize("t", h).length;
     }
 }
