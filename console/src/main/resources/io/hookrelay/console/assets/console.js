@@ -643,8 +643,9 @@
       cell(tr, 'Delivered', w.delivered);
       cell(tr, 'Failed', w.failed);
       cell(tr, 'Success', percent(w.delivered, w.attempts));
-      cell(tr, 'p50', ms(w.latency_p50_ms));
-      cell(tr, 'p99', ms(w.latency_p99_ms));
+      // The API reports a percentile as the upper bound of its histogram bucket: "p99 ≤ 250 ms".
+      cell(tr, 'p50', w.latency_p50_ms === null || w.latency_p50_ms === undefined ? '—' : '≤ ' + ms(w.latency_p50_ms));
+      cell(tr, 'p99', w.latency_p99_ms === null || w.latency_p99_ms === undefined ? '—' : '≤ ' + ms(w.latency_p99_ms));
       tbody.append(tr);
     }
     setting(facts, 'Consecutive failures', h.consecutive_failures);
