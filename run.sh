@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 JAR=launcher/target/hookrelay.jar
 stale() {
   [ ! -f "$JAR" ] && return 0
-  [ -n "$(find . -path ./data -prune -o -path '*/target' -prune -o -path '*/src/test' -prune -o \( -name '*.java' -o -name '*.avsc' -o -name 'pom.xml' -o -name '*.xml' \) -newer "$JAR" -print -quit)" ]
+  [ -n "$(find . -path ./data -prune -o -path '*/target' -prune -o -path '*/src/test' -prune -o \( -name '*.java' -o -name '*.avsc' -o -name 'pom.xml' -o -name '*.xml' -o -path '*/src/main/resources/*' \) -newer "$JAR" -print -quit)" ]
 }
 if stale; then
   echo "Building Hookrelay (first run downloads dependencies; takes a minute or two)..."
